@@ -1,0 +1,6 @@
+"""`python -m oomcfg` runs the same entry point as the console script."""
+
+from oomcfg.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The typed, frozen profile model every layer shares.
+
+The loader (``oomcfg.profile``) builds these values from YAML; render, lint,
+plan and validate only read them. Positions are kept in ``Profile.origins``,
+keyed by the dotted path of each value (``services.sshd.memory.max``), so lint
+can point at the line that set a value and ``render --explain`` can say which
+file set it after ``extends:`` merging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from oomcfg.diagnostics import Position
+
+#: Marker line carried by every file oomcfg renders. A file at a target path
+#: without it belongs to someone else: apply treats it as a conflict.
+MARKER = "# oomcfg: managed file, do not edit (changes are overwritten by 'oomcfg apply')"
+
+#: File name of the systemd drop-in oomcfg writes into ``UNIT.d/``.
+DROPIN_NAME = "50-oomcfg.conf"
+
+#: sysctl.d file: after distro defaults in /usr/lib/sysctl.d (10-*, 50-*), before
+#: Debian's 99-sysctl.conf link to /etc/sysctl.conf, so a local override still wins
+#: and validate names it (sysctl.d(5): files sort by basename, the last one wins).
+SYSCTL_FILE = "etc/sysctl.d/90-oomcfg.conf"
+
+OOM_SCORE_ADJ_MIN = -1000  # Documentation/filesystems/proc.rst, oom_score_adj
+OOM_SCORE_ADJ_MAX = 1000
+
+
+class Tier(StrEnum):
+    """Named OOM tiers; the values are in :data:`TIER_SCORES`."""
+
+    CRITICAL = "critical"
+    PROTECTED = "protected"
+    STANDARD = "standard"
+    EXPENDABLE = "expendable"
+    SACRIFICIAL = "sacrificial"
+
+
+#: Documented tier scores. -1000 (never kill) is deliberately not a tier: it must
+#: be written as an explicit ``oom_score_adj: -1000`` so a reviewer sees it.
+TIER_SCORES: Mapping[Tier, int] = {
+    Tier.CRITICAL: -900,
+    Tier.PROTECTED: -500,
+    Tier.STANDARD: 0,
+    Tier.EXPENDABLE: 500,
+    Tier.SACRIFICIAL: 1000,
+}
+
+OOMPolicy = Literal["continue", "stop", "kill"]  # systemd.service(5), v243
+ManagedMode = Literal["auto", "kill"]  # systemd.resource-control(5), v247
+ManagedPreference = Literal["none", "avoid", "omit"]  # v248
+
+#: How far a drop-in reaches (systemd.unit(5), "drop-in"): ``unit`` is one unit;
+#: ``template`` a ``foo@.service.d`` for every instance; ``prefix`` a
+#: ``foo-.service.d`` for every ``foo-*.service``; ``type`` a ``service.d`` for
+#: every unit of that type on the host. Anything wider than ``unit`` needs an
+#: explicit ``scope:`` in the profile.
+Scope = Literal["unit", "template", "prefix", "type"]
+
+AdjSource = Literal["tier", "explicit", "from_request", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """A systemd memory value (systemd.resource-control(5), MemoryMax=).
+
+    ``kind`` is ``bytes`` (``value`` in bytes), ``percent`` (``value`` 0..100 of
+    physical memory) or ``infinity``. :meth:`render` gives the canonical text.
+    """
+
+    kind: Literal["bytes", "percent", "infinity"]
+    value: int = 0
+
+    def render(self) -> str:
+        """Canonical form: the largest exact base-1024 suffix, ``N%`` or ``infinity``."""
+        if self.kind == "infinity":
+            return "infinity"
+        if self.kind == "percent":
+            return f"{self.value}%"
+        for suffix, shift in (("T", 40), ("G", 30), ("M", 20), ("K", 10)):
+            if self.value and self.value % (1 << shift) == 0:
+                return f"{self.value >> shift}{suffix}"
+        return str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """cgroup v2 memory protection and limits (MemoryMin/Low/High/Max/SwapMax=)."""
+
+    min: Size | None = None
+    low: Size | None = None
+    high: Size | None = None
+    max: Size | None = None
+    swap_max: Size | None = None
+
+    def is_empty(self) -> bool:
+        """True when no memory directive is set."""
+        return all(v is None for v in (self.min, self.low, self.high, self.max, self.swap_max))
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedOOM:
+    """systemd-oomd settings (ManagedOOM*=, systemd.resource-control(5))."""
+
+    swap: ManagedMode | None = None
+    memory_pressure: ManagedMode | None = None
+    memory_pressure_limit: int | None = None  # percent 0..100; only with pressure=kill
+    preference: ManagedPreference | None = None
+
+    def is_empty(self) -> bool:
+        """True when no ManagedOOM directive is set."""
+        return all(
+            v is None
+            for v in (self.swap, self.memory_pressure, self.memory_pressure_limit, self.preference)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InitSpec:
+    """What hosts without systemd need to find and start a service.
+
+    ``name``: the init system's service name (SysV script, OpenRC service, runit
+    service directory, supervisord program); defaults to the unit's stem.
+    ``command``: the daemon's argv, for targets that wrap the start command
+    (runit ``run`` script, supervisord ``command=``). ``compose_service``: the
+    service's name in a compose file. ``pidfile`` / ``comm``: how validate finds
+    the running process on a host without systemd.
+    """
+
+    name: str | None = None
+    command: tuple[str, ...] | None = None
+    compose_service: str | None = None
+    pidfile: str | None = None
+    comm: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One service's OOM posture, fully resolved (tiers turned into scores)."""
+
+    name: str  # the key under ``services:``
+    unit: str  # full systemd unit name, e.g. ``postgresql@15-main.service``
+    scope: Scope = "unit"
+    oom_score_adj: int | None = None  # None: leave OOMScoreAdjust= alone
+    adj_source: AdjSource = "none"
+    tier: Tier | None = None
+    oom_policy: OOMPolicy | None = None
+    memory: Memory = field(default_factory=Memory)
+    managed_oom: ManagedOOM = field(default_factory=ManagedOOM)
+    init: InitSpec | None = None
+
+    @property
+    def unit_type(self) -> str:
+        """The unit's type suffix without the dot (``service``, ``slice``, ...)."""
+        return self.unit.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class SysctlSetting:
+    """One sysctl: a typed value for known keys, a string for pass-through keys.
+
+    ``ignore_missing`` renders ``-key = value`` (sysctl.d(5): failures ignored).
+    """
+
+    key: str
+    value: int | str
+    passthrough: bool = False
+    ignore_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A loaded profile after ``extends:`` and command-line merging."""
+
+    version: int
+    description: str
+    sources: tuple[str, ...]  # every file merged, in merge order (later wins)
+    sysctl: Mapping[str, SysctlSetting]
+    services: Mapping[str, Service]
+    #: dotted value path -> where the winning value was written
+    origins: Mapping[str, Position] = field(default_factory=dict)
+
+    def origin(self, dotted: str) -> Position | None:
+        """Where the value at ``dotted`` (e.g. ``services.db.memory.max``) came from."""
+        return self.origins.get(dotted)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """One output file; ``path`` is relative to the target root (no leading ``/``)."""
+
+    path: str
+    content: str
+    mode: int = 0o644
+    kind: str = "systemd"  # systemd | sysctl | sysv | openrc | upstart | runit | supervisord | compose
+    unit: str | None = None
