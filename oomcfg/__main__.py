@@ -1,6 +1,6 @@
 """`python -m oomcfg` runs the same entry point as the console script."""
 
-from oomcfg.cli import main
+from oomcfg.entry import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from oomcfg import __version__
+from oomcfg.entry import version_line
 from oomcfg.errors import ExitCode, OomcfgError
 
 app = typer.Typer(
@@ -28,7 +28,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"oomcfg {__version__}\n")
+        sys.stdout.write(version_line())
         raise typer.Exit(0)
 
 

@@ -1,0 +1,31 @@
+"""Process entry point: answers a bare ``oomcfg --version`` before importing Typer.
+
+Importing Typer (with the Click it vendors) costs about five times a bare
+interpreter start, and performance.md's target P1 allows ``oomcfg --version``
+four: scripts, CI probes and configuration-management facts call it in loops.
+So the console script and ``python -m oomcfg`` land here; the exact argv
+``["--version"]`` is answered with nothing but this package's ``__init__``
+loaded, and everything else goes to the Typer app in :mod:`oomcfg.cli`, which
+prints the same line for ``--version`` in any other position.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from oomcfg import __version__
+
+
+def version_line() -> str:
+    """The one ``--version`` line, shared by this fast path and the Typer option."""
+    return f"oomcfg {__version__}\n"
+
+
+def main() -> int:
+    """Console-script entry point: the import-free ``--version`` path, else the full CLI."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(version_line())
+        return 0
+    from oomcfg.cli import main as cli_main  # noqa: PLC0415 - deferred on purpose (P1)
+
+    return cli_main()
