@@ -72,7 +72,8 @@ def test_type_template_and_instance_are_told_apart() -> None:
 
 @pytest.mark.parametrize(
     ("unit", "scope"),
-    [("ssh.service", "unit"), ("worker@1.service", "unit"), ("-.slice", "unit"), ("worker@.service", "template"),
+    [("ssh.service", "unit"), ("worker@1.service", "unit"), ("-.slice", "unit"),
+     ("worker@.service", "template"),
      ("foo-.service", "prefix"), ("service", "type"), ("slice", "type")],
 )
 def test_scope_matches_what_the_name_reaches(unit: str, scope: str) -> None:

@@ -1,0 +1,290 @@
+"""Render a profile into files: systemd drop-ins and one sysctl.d file (pure).
+
+``render(profile)`` returns :class:`RenderResult` (files sorted by path, plus
+notes); it reads no host state and writes nothing, so ``plan``/``apply``,
+``render --out`` and the golden tests all see the same bytes.
+
+Targets live in :data:`TARGETS`, a plain ``name -> function`` registry: a
+target takes the profile and a :class:`RenderOptions` and returns its files,
+appending a :class:`~oomcfg.diagnostics.Diagnostic` to ``options.notes`` for
+anything it left out. Other modules register more targets (init systems
+without systemd) by adding to the dict; :data:`DEFAULT_TARGETS` are the ones
+rendered when the caller does not choose.
+
+Every rendered file is re-parsed before it is returned (defence in depth,
+bad-inputs.md "Rendered systemd files"): its ``(section, key)`` set must be
+exactly the one intended and no line may hold a control character or end in
+a backslash. The loader already refuses such input; if one slips through,
+that is a bug in oomcfg and :class:`RenderInvariantError` stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from oomcfg.diagnostics import Diagnostic, Severity
+from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.model import DROPIN_NAME, MARKER, SYSCTL_FILE, Profile, RenderedFile, Service
+from oomcfg.render_check import RenderInvariantError, check_sysctl_text, check_unit_text
+from oomcfg.resources import profiles_dir
+from oomcfg.templating import template
+from oomcfg.units import (
+    DIRECTIVE_BY_NAME,
+    SCOPE_SINCE,
+    SECTION_BY_TYPE,
+    dropin_dir,
+    scope_error,
+    unit_type,
+)
+
+#: Where system units and their drop-ins go (systemd.unit(5): /etc wins over /run, /usr/lib).
+UNIT_DIR = "etc/systemd/system"
+
+#: Note codes (render's own; lint and the loader use other ranges).
+NOTE_OMITTED = ("OC801", "directive-unsupported-by-systemd-version")
+NOTE_RENAMED = ("OC802", "directive-renamed-for-systemd-version")
+NOTE_WRONG_TYPE = ("OC803", "directive-invalid-for-unit-type")
+NOTE_SCOPE = ("OC804", "dropin-scope-unsupported-by-systemd-version")
+
+
+class UnknownTargetError(OomcfgError):
+    """``--only`` named a target that is not registered (a usage error, exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(slots=True)
+class RenderOptions:
+    """What every target gets besides the profile.
+
+    ``systemd_version``: render for that release (None: the newest syntax).
+    ``notes``: targets append a diagnostic for everything they omit or rename.
+    """
+
+    systemd_version: int | None = None
+    notes: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """Files sorted by path, and notes about what was left out or changed."""
+
+    files: tuple[RenderedFile, ...]
+    notes: tuple[Diagnostic, ...]
+
+
+Target = Callable[[Profile, RenderOptions], list[RenderedFile]]
+
+
+def render(
+    profile: Profile,
+    *,
+    systemd_version: int | None = None,
+    only: Collection[str] | None = None,
+) -> RenderResult:
+    """Render ``profile`` with the targets in ``only`` (default :data:`DEFAULT_TARGETS`).
+
+    Pure and deterministic: the same profile gives the same bytes (no
+    timestamps, no host state). Raises :class:`UnknownTargetError` for an
+    unregistered target name.
+    """
+    options = RenderOptions(systemd_version=systemd_version)
+    files: list[RenderedFile] = []
+    for name in select_targets(only):
+        files.extend(TARGETS[name](profile, options))
+    files.sort(key=lambda f: f.path)
+    _refuse_duplicate_paths(files)
+    return RenderResult(files=tuple(files), notes=tuple(options.notes))
+
+
+def select_targets(only: Collection[str] | None) -> list[str]:
+    """The target names to run, in registry order; unknown names are a usage error."""
+    if only is None:
+        return list(DEFAULT_TARGETS)
+    unknown = sorted(set(only) - TARGETS.keys())
+    if unknown:
+        raise UnknownTargetError(
+            f"unknown render target(s) {', '.join(unknown)}; valid targets: "
+            + ", ".join(TARGETS)
+        )
+    return [name for name in TARGETS if name in only]
+
+
+def _refuse_duplicate_paths(files: list[RenderedFile]) -> None:
+    for before, after in pairwise(files):
+        if before.path == after.path:
+            raise RenderInvariantError(f"two rendered files share the path {after.path}")
+
+
+# --- header text --------------------------------------------------------------
+
+
+def quoted(text: str) -> str:
+    """``text`` as a JSON string: ASCII only, no newline, never ending in a backslash.
+
+    Used for every free-text item in a comment line (file names, service
+    keys), so a hostile name cannot start a new line or continue one.
+    """
+    return json.dumps(text)
+
+
+def source_label(path: str) -> str:
+    """How a profile file is named in headers: shipped presets by name, others as given.
+
+    Presets live in a checkout or a wheel at different absolute paths; naming
+    them ``preset:NAME`` keeps rendered bytes identical wherever oomcfg runs.
+    """
+    presets = str(profiles_dir())
+    if path.startswith(presets + "/"):
+        return "preset:" + path[len(presets) + 1 :].removesuffix(".yaml")
+    return path
+
+
+def sources_text(profile: Profile) -> str:
+    """The profile's source files for a header comment, quoted and comma-separated."""
+    return ", ".join(quoted(source_label(p)) for p in profile.sources) or '"-"'
+
+
+# --- systemd ------------------------------------------------------------------
+
+
+def _note(options: RenderOptions, code: tuple[str, str], message: str, profile: Profile,
+          dotted: str, *, severity: Severity = Severity.WARNING) -> None:
+    options.notes.append(
+        Diagnostic(code=code[0], slug=code[1], message=message,
+                   pos=profile.origin(dotted), severity=severity)
+    )
+
+
+def service_values(svc: Service) -> Iterator[tuple[str, str, str]]:
+    """``(directive, value, dotted origin)`` for every setting ``svc`` makes, in file order."""
+    base = f"services.{svc.name}"
+    if svc.oom_score_adj is not None:
+        field_name = "tier" if svc.adj_source == "tier" else "oom_score_adj"
+        yield "OOMScoreAdjust", str(svc.oom_score_adj), f"{base}.{field_name}"
+    if svc.oom_policy is not None:
+        yield "OOMPolicy", svc.oom_policy, f"{base}.oom_policy"
+    mem = svc.memory
+    for directive, size, key in (
+        ("MemoryMin", mem.min, "min"), ("MemoryLow", mem.low, "low"),
+        ("MemoryHigh", mem.high, "high"), ("MemoryMax", mem.max, "max"),
+        ("MemorySwapMax", mem.swap_max, "swap_max"),
+    ):
+        if size is not None:
+            yield directive, size.render(), f"{base}.memory.{key}"
+    yield from _managed_values(svc, f"{base}.managed_oom")
+
+
+def _managed_values(svc: Service, base: str) -> Iterator[tuple[str, str, str]]:
+    moom = svc.managed_oom
+    if moom.swap is not None:
+        yield "ManagedOOMSwap", moom.swap, f"{base}.swap"
+    if moom.memory_pressure is not None:
+        yield "ManagedOOMMemoryPressure", moom.memory_pressure, f"{base}.memory_pressure"
+    if moom.memory_pressure_limit is not None:
+        limit = f"{moom.memory_pressure_limit}%"
+        yield "ManagedOOMMemoryPressureLimit", limit, f"{base}.memory_pressure_limit"
+    if moom.preference is not None:
+        yield "ManagedOOMPreference", moom.preference, f"{base}.preference"
+
+
+def dropin_entries(
+    profile: Profile, svc: Service, options: RenderOptions
+) -> list[tuple[str, str]]:
+    """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version."""
+    utype = unit_type(svc.unit)
+    version = options.systemd_version
+    entries: list[tuple[str, str]] = []
+    for name, value, dotted in service_values(svc):
+        directive = DIRECTIVE_BY_NAME[name]
+        if utype not in directive.unit_types:
+            _note(options, NOTE_WRONG_TYPE, f"{name}= omitted for {svc.unit}: it is not valid "
+                  f"in a .{utype} unit", profile, dotted)
+            continue
+        spelled = directive.spelling(version)
+        if spelled is None:
+            _note(options, NOTE_OMITTED, f"{name}= omitted for {svc.unit}: systemd {version} "
+                  f"lacks it (added in {directive.since})", profile, dotted)
+            continue
+        if spelled != name:
+            _note(options, NOTE_RENAMED, f"{name}= written as {spelled}= for {svc.unit}: "
+                  f"systemd {version} predates the rename in {directive.renamed_in}",
+                  profile, dotted, severity=Severity.INFO)
+        entries.append((spelled, value))
+    return entries
+
+
+def _scope_supported(profile: Profile, svc: Service, options: RenderOptions) -> bool:
+    since = SCOPE_SINCE[svc.scope]
+    version = options.systemd_version
+    if version is None or version >= since:
+        return True
+    _note(options, NOTE_SCOPE, f"drop-in {dropin_dir(svc.unit)}/ omitted: systemd {version} "
+          f"does not read {svc.scope}-wide drop-ins (added in {since})",
+          profile, f"services.{svc.name}.scope")
+    return False
+
+
+def render_dropin(profile: Profile, svc: Service, options: RenderOptions) -> RenderedFile | None:
+    """One service's drop-in, or None when it has nothing valid to set."""
+    problem = scope_error(svc.unit, svc.scope)
+    if problem is not None:  # the loader refuses these; reaching here is a bug
+        raise RenderInvariantError(f"service {svc.name!r}: {problem}")
+    section = SECTION_BY_TYPE.get(unit_type(svc.unit))
+    if section is None or not _scope_supported(profile, svc, options):
+        return None
+    entries = dropin_entries(profile, svc, options)
+    if not entries:
+        return None
+    path = f"{UNIT_DIR}/{dropin_dir(svc.unit)}/{DROPIN_NAME}"
+    content = template("systemd-dropin.conf.j2").render(
+        marker=MARKER, sources=sources_text(profile), service=quoted(svc.name),
+        unit=svc.unit, section=section, entries=entries,
+    )
+    check_unit_text(content, path, section, entries)
+    return RenderedFile(path=path, content=content, kind="systemd", unit=svc.unit)
+
+
+def render_systemd(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+    """Target ``systemd``: one ``UNIT.d/50-oomcfg.conf`` per service that sets anything."""
+    files = []
+    for svc in profile.services.values():
+        rendered = render_dropin(profile, svc, options)
+        if rendered is not None:
+            files.append(rendered)
+    return files
+
+
+# --- sysctl -------------------------------------------------------------------
+
+_SYSCTL_VALUE = re.compile(r"[^\x00-\x1f\x7f#;\s](?:[^\x00-\x1f\x7f#;]*[^\x00-\x1f\x7f#;\s])?")
+
+
+def render_sysctl(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+    """Target ``sysctl``: ``etc/sysctl.d/90-oomcfg.conf``, keys sorted; none if no sysctls."""
+    del options  # sysctl.d syntax has not changed across systemd releases
+    if not profile.sysctl:
+        return []
+    settings = [
+        ("-" if s.ignore_missing else "", s.key, str(s.value))
+        for s in sorted(profile.sysctl.values(), key=lambda s: s.key)
+    ]
+    for _prefix, key, value in settings:
+        if not _SYSCTL_VALUE.fullmatch(value):
+            raise RenderInvariantError(f"sysctl {key}: value {value!r} is not a single token")
+    content = template("sysctl.conf.j2").render(
+        marker=MARKER, sources=sources_text(profile), settings=settings
+    )
+    check_sysctl_text(content, SYSCTL_FILE, settings)
+    return [RenderedFile(path=SYSCTL_FILE, content=content, kind="sysctl")]
+
+
+#: The registry: target name -> renderer. Add entries to register more targets.
+TARGETS: dict[str, Target] = {"systemd": render_systemd, "sysctl": render_sysctl}
+
+#: Targets rendered when the caller does not pass ``only``.
+DEFAULT_TARGETS: tuple[str, ...] = ("systemd", "sysctl")
