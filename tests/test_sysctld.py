@@ -119,8 +119,6 @@ def test_procps_reads_etc_sysctl_conf_last_systemd_does_not(tmp_path: Path) -> N
     put(tmp_path, "etc/sysctl.conf", "kernel.panic = 30\n")
     procps = sysctl_config_files(tmp_path, include_sysctl_conf=True)
     assert [f.name for f in procps] == ["90-oomcfg.conf", "sysctl.conf"]
-    winners = winning_entries(
-        {str(f): parse_sysctl_text(f.read_text(), str(f))[0] for f in procps}
-    )
+    winners = winning_entries({str(f): parse_sysctl_text(f.read_text(), str(f))[0] for f in procps})
     assert winners["kernel.panic"].value == "30"
     assert [f.name for f in sysctl_config_files(tmp_path)] == ["90-oomcfg.conf"]

@@ -85,7 +85,8 @@ def test_empty_assignment_resets_and_last_assignment_wins_across_files() -> None
     later = parse_unit_text("[Service]\nMemoryMax=2G\nMemoryMax=3G\n", "20-set.conf")
     assert effective([unit, dropin], "Service", "MemoryMax") is None
     winner = effective([unit, dropin, later], "Service", "MemoryMax")
-    assert winner is not None and (winner.value, winner.path, winner.line) == ("3G", "20-set.conf", 3)
+    assert winner is not None
+    assert (winner.value, winner.path, winner.line) == ("3G", "20-set.conf", 3)
     assert effective([unit], "Unit", "MemoryMax") is None
 
 
