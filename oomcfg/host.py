@@ -1,0 +1,506 @@
+"""The one impure seam: every file, /proc, /sys access and process run goes here.
+
+Everything else in oomcfg takes values and returns values. A :class:`Host`
+resolves every path under a root (``--root DIR``; ``/`` is the live host), so
+tests point it at a temporary directory whose ``proc`` and ``sys`` are fixture
+trees instead of mocking. The write side goes through a :class:`FileOps`
+object holding the raw system calls (open, write, fsync, rename, ...), so a
+test can make any single step fail and check that apply restores the root.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+
+from oomcfg.errors import EnvironmentProblem
+from oomcfg.plan import FileState
+
+#: errno values meaning "the file or the process is gone": not an error for a
+#: reader (proc(5): /proc/PID vanishes when the process exits; a read of an
+#: exiting task's file can also give ESRCH).
+_GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
+
+#: capabilities(7): CAP_SYS_RESOURCE is bit 24; proc(5) prints CapEff in hex.
+CAP_SYS_RESOURCE = 24
+
+_NOFOLLOW_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_TEMP_SERIAL = count()
+
+
+class UnsafePath(EnvironmentProblem):
+    """A path that would leave the root (``..``, NUL) or cross a symlink."""
+
+
+class CommandFailed(EnvironmentProblem):
+    """A process run through :meth:`Host.run` failed; the message shows everything."""
+
+    def __init__(self, argv: Sequence[str], returncode: int | None, stdout: str, stderr: str):
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        rc = "did not run" if self.returncode is None else f"exited {self.returncode}"
+        parts = [f"command {' '.join(self.argv)!r} {rc}"]
+        for label, text in (("stdout", self.stdout), ("stderr", self.stderr)):
+            if text.strip():
+                parts.append(f"{label}: {text.strip()}")
+        return "\n  ".join(parts)
+
+
+class KernelWriteError(EnvironmentProblem):
+    """A write to /proc or /proc/sys was refused; ``errno`` says why."""
+
+    def __init__(self, path: Path, err: OSError) -> None:
+        self.path = path
+        self.errno = err.errno or 0
+        self.strerror = err.strerror or os.strerror(self.errno)
+        super().__init__(
+            f"cannot write {path}: {self.strerror} ({errno.errorcode.get(self.errno)})"
+        )
+
+    @property
+    def vanished(self) -> bool:
+        """True when the process exited between listing and writing (not a failure)."""
+        return self.errno in _GONE
+
+
+class LockTimeout(EnvironmentProblem):
+    """Another oomcfg holds the lock longer than we are willing to wait."""
+
+
+class FileOps:
+    """The raw system calls the write side makes, one method per step.
+
+    Tests subclass or wrap this to fail any single step (ENOSPC, EIO) and
+    prove the transaction in :mod:`oomcfg.apply` restores the root.
+    """
+
+    def mkdir(self, path: Path, mode: int) -> None:
+        """Create one directory (never parents: each level is a separate step)."""
+        path.mkdir(mode)
+
+    def open_new(self, path: Path, mode: int) -> int:
+        """Create a file that must not exist yet; never follows a symlink."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        return os.open(path, flags, mode)
+
+    def write(self, fd: int, data: bytes) -> None:
+        """Write all of ``data``; a short write is retried, not ignored."""
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def fchmod(self, fd: int, mode: int) -> None:
+        """Set the exact mode (the umask applied at open time is not wanted)."""
+        os.fchmod(fd, mode)
+
+    def fsync(self, fd: int) -> None:
+        """Flush a file's data to disk before it is renamed into place (fsync(2))."""
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        """Close a descriptor; close(2) can report a deferred write error."""
+        os.close(fd)
+
+    def rename(self, src: Path, dst: Path) -> None:
+        """Atomically replace ``dst`` (rename(2): same filesystem, never half-written)."""
+        src.rename(dst)
+
+    def unlink(self, path: Path) -> None:
+        """Remove one file."""
+        path.unlink()
+
+    def rmdir(self, path: Path) -> None:
+        """Remove one empty directory."""
+        path.rmdir()
+
+    def fsync_dir(self, path: Path) -> None:
+        """Make a rename or unlink in ``path`` durable (fsync(2) on the directory)."""
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A complete, fsynced temp file next to its target, waiting for rename."""
+
+    rel: str
+    temp: Path
+    target: Path
+
+
+class Host:
+    """A target host (or a directory standing in for one) seen through one seam."""
+
+    def __init__(
+        self,
+        root: Path = Path("/"),
+        proc: Path | None = None,
+        sys: Path | None = None,
+        ops: FileOps | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.proc = proc if proc is not None else self.root / "proc"
+        self.sys = sys if sys is not None else self.root / "sys"
+        self.ops = ops if ops is not None else FileOps()
+        self._dir_verdicts: dict[str, str | None] = {}
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def is_live(self) -> bool:
+        """True when the root is ``/``: only then do reloads and live writes happen."""
+        return self.root.resolve() == Path("/")
+
+    def path(self, rel: str | os.PathLike[str]) -> Path:
+        """Resolve ``rel`` under the root; ``proc/...`` and ``sys/...`` go to their overrides.
+
+        Refuses ``..`` and NUL so no caller can build a path outside the root.
+        """
+        parts = [p for p in str(rel).split("/") if p not in ("", ".")]
+        if ".." in parts or any("\0" in p for p in parts):
+            raise UnsafePath(f"path {str(rel)!r} would leave the target root {self.root}")
+        if parts and parts[0] == "proc":
+            return self.proc.joinpath(*parts[1:])
+        if parts and parts[0] == "sys":
+            return self.sys.joinpath(*parts[1:])
+        return self.root.joinpath(*parts)
+
+    # ------------------------------------------------------------------ reads
+    def read_bytes(self, rel: str) -> bytes | None:
+        """Contents of a file, or None when it (or a /proc process) does not exist."""
+        try:
+            return self.path(rel).read_bytes()
+        except OSError as err:
+            if err.errno in _GONE:
+                return None
+            raise
+
+    def read_text(self, rel: str) -> str | None:
+        """Text of a file (UTF-8, undecodable bytes replaced), or None when missing."""
+        data = self.read_bytes(rel)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def list_dir(self, rel: str) -> list[str]:
+        """Sorted entry names of a directory; empty when it does not exist."""
+        try:
+            return sorted(p.name for p in self.path(rel).iterdir())
+        except OSError as err:
+            if err.errno in _GONE:
+                return []
+            raise
+
+    def read_state(self, rel: str) -> FileState:
+        """What is at a target path, read with one open + fstat + read, never via a symlink."""
+        target = self.path(rel)
+        try:
+            fd = os.open(target, _NOFOLLOW_READ)
+        except OSError as err:
+            return self._state_without_open(rel, target, err)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return FileState(rel, "other", mode=stat.S_IMODE(st.st_mode))
+            return FileState(rel, "file", _read_fd(fd, st.st_size), stat.S_IMODE(st.st_mode))
+        finally:
+            os.close(fd)
+
+    def _state_without_open(self, rel: str, target: Path, err: OSError) -> FileState:
+        if err.errno in _GONE:
+            return FileState(rel, "missing")
+        if err.errno == errno.ELOOP or target.is_symlink():
+            return FileState(rel, "symlink")
+        raise EnvironmentProblem(f"cannot read {target}: {err.strerror}") from err
+
+    # ------------------------------------------------------------------ processes
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        check: bool = False,
+        timeout: float = 120.0,
+        env: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command (no shell) and capture its output; the only process seam.
+
+        A missing program or a timeout always raises :class:`CommandFailed`; a
+        non-zero exit raises only with ``check=True``. The C locale and no pager
+        keep ``systemctl`` output parseable.
+        """
+        full_env = {**os.environ, "LC_ALL": "C", "SYSTEMD_PAGER": "", "SYSTEMD_COLORS": "0"}
+        full_env.update(env or {})
+        try:
+            proc = subprocess.run(
+                list(argv),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=full_env,
+                check=False,
+                errors="replace",
+            )
+        except OSError as err:
+            raise CommandFailed(argv, None, "", f"{argv[0]}: {err.strerror}") from err
+        except subprocess.TimeoutExpired as err:
+            raise CommandFailed(argv, None, "", f"timed out after {timeout:g}s") from err
+        if check and proc.returncode != 0:
+            raise CommandFailed(argv, proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    def proc_read(self, pid: int, name: str) -> str | None:
+        """Text of /proc/PID/NAME, or None when the process has gone (never raises for it)."""
+        return self.read_text(f"proc/{int(pid)}/{name}")
+
+    def proc_write(self, pid: int, name: str, text: str) -> None:
+        """Write /proc/PID/NAME; raises :class:`KernelWriteError` (check ``.vanished``)."""
+        self._kernel_write(self.path(f"proc/{int(pid)}/{name}"), text)
+
+    def cgroup_procs(self, control_group: str) -> list[int]:
+        """PIDs in a cgroup v2 group and all its children (systemd ``ControlGroup``).
+
+        cgroup-v2.rst: ``cgroup.procs`` lists only a group's own processes, so
+        sub-groups (delegated services) are walked too. A group that vanished
+        gives an empty list.
+        """
+        base = self._cgroup2_root()
+        if base is None:
+            return []
+        top = base / control_group.strip("/") if control_group.strip("/") else base
+        pids: list[int] = []
+        for dirpath, _dirs, files in os.walk(top):
+            if "cgroup.procs" in files:
+                pids.extend(_read_pids(Path(dirpath) / "cgroup.procs"))
+        return pids
+
+    def _cgroup2_root(self) -> Path | None:
+        # A pure v2 mount has cgroup.controllers at the top; a hybrid layout
+        # (v1 controllers + cgroup2, as on this project's machines) mounts v2
+        # at sys/fs/cgroup/unified.
+        for candidate in (self.sys / "fs/cgroup", self.sys / "fs/cgroup/unified"):
+            if all((candidate / name).exists() for name in ("cgroup.procs", "cgroup.controllers")):
+                return candidate
+        return None
+
+    # ------------------------------------------------------------------ kernel settings
+    def sysctl_read(self, key: str) -> str | None:
+        """Current value of a sysctl (read from /proc/sys), trailing newline removed."""
+        text = self.read_text(_sysctl_rel(key))
+        return None if text is None else text.rstrip("\n")
+
+    def sysctl_write(self, key: str, value: str) -> None:
+        """Set one sysctl by writing /proc/sys directly (never ``sysctl --system``)."""
+        self._kernel_write(self.path(_sysctl_rel(key)), value)
+
+    def _kernel_write(self, path: Path, text: str) -> None:
+        try:
+            # No O_CREAT/O_TRUNC: these files exist or the target is gone.
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.write(fd, text.encode())
+            finally:
+                os.close(fd)
+        except OSError as err:
+            raise KernelWriteError(path, err) from err
+
+    def has_cap_sys_resource(self) -> bool:
+        """Whether this process may lower oom_score_adj (CapEff bit 24, proc(5) status)."""
+        status = self.read_text("proc/self/status") or ""
+        for line in status.splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
+        return False
+
+    def systemd_running(self) -> bool:
+        """sd_booted(3): systemd is PID 1 exactly when /run/systemd/system/ exists."""
+        return self.path("run/systemd/system").is_dir()
+
+    # ------------------------------------------------------------------ safety
+    def unsafe_reason(self, rel: str) -> str | None:
+        """Why writing ``rel`` would be unsafe, or None.
+
+        Refused: a symlink on any component inside the root (the write would
+        follow it out), a world-writable or foreign-owned directory (someone
+        else could swap entries under us), a target that is not a regular file.
+        """
+        parts = self.path(rel).relative_to(self.root).parts
+        for depth in range(1, len(parts)):
+            reason = self._dir_verdict("/".join(parts[:depth]))
+            if reason is not None:
+                return reason
+        return _target_verdict(self.path(rel))
+
+    def _dir_verdict(self, rel_dir: str) -> str | None:
+        if rel_dir not in self._dir_verdicts:
+            self._dir_verdicts[rel_dir] = _dir_problem(self.root / rel_dir, rel_dir)
+        return self._dir_verdicts[rel_dir]
+
+    def forget_checks(self) -> None:
+        """Drop cached directory verdicts (after this process created directories)."""
+        self._dir_verdicts.clear()
+
+    # ------------------------------------------------------------------ writes
+    def make_dirs(self, rel_dir: str, mode: int = 0o755) -> list[str]:
+        """Create missing directories down to ``rel_dir``; return those created, outermost first."""
+        created: list[str] = []
+        parts = self.path(rel_dir).relative_to(self.root).parts
+        for depth in range(1, len(parts) + 1):
+            rel = "/".join(parts[:depth])
+            if not (self.root / rel).exists():
+                self.ops.mkdir(self.root / rel, mode)
+                created.append(rel)
+        return created
+
+    def stage(self, rel: str, data: bytes, mode: int = 0o644) -> Staged:
+        """Write ``data`` to a fresh temp file in the target's directory and fsync it.
+
+        The temp name starts with ``.`` and does not end in ``.conf``, so
+        neither systemd nor sysctl.d reads it if a crash leaves it behind.
+        """
+        target = self.path(rel)
+        temp = target.with_name(f".{target.name}.oomcfg-{os.getpid()}-{next(_TEMP_SERIAL)}.tmp")
+        fd = self.ops.open_new(temp, mode)
+        try:
+            self.ops.write(fd, data)
+            self.ops.fchmod(fd, mode)
+            self.ops.fsync(fd)
+        except OSError:
+            _quiet_close(fd)
+            self._discard_path(temp)
+            raise
+        self.ops.close(fd)
+        return Staged(rel, temp, target)
+
+    def commit(self, staged: Staged) -> None:
+        """Rename a staged file over its target (atomic: old or new, never half)."""
+        self.ops.rename(staged.temp, staged.target)
+
+    def discard(self, staged: Staged) -> None:
+        """Remove a staged temp file that will not be committed (best effort)."""
+        self._discard_path(staged.temp)
+
+    def _discard_path(self, temp: Path) -> None:
+        with suppress(FileNotFoundError):
+            self.ops.unlink(temp)
+
+    def write_atomic(self, rel: str, data: bytes, mode: int = 0o644) -> None:
+        """Replace one file atomically: stage (temp + fsync), rename, fsync the directory."""
+        staged = self.stage(rel, data, mode)
+        try:
+            self.commit(staged)
+        except OSError:
+            self.discard(staged)
+            raise
+        self.fsync_dir(str(Path(rel).parent))
+
+    def remove(self, rel: str) -> None:
+        """Remove one file; a file already gone is fine."""
+        with suppress(FileNotFoundError):
+            self.ops.unlink(self.path(rel))
+
+    def remove_dir(self, rel_dir: str) -> None:
+        """Remove one empty directory."""
+        self.ops.rmdir(self.path(rel_dir))
+
+    def fsync_dir(self, rel_dir: str) -> None:
+        """Make renames and unlinks in a directory durable."""
+        self.ops.fsync_dir(self.path(rel_dir))
+
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """Hold an exclusive flock(2) on the root directory; wait at most ``timeout`` s.
+
+        Locking the root itself writes nothing (a refused apply leaves the root
+        byte-identical), and flock locks die with their process, so a crashed
+        apply never leaves a stale lock behind.
+        """
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            _wait_for_flock(fd, self.root, timeout)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _wait_for_flock(fd: int, path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"another oomcfg apply holds the lock on {path} (waited {timeout:g}s); "
+                    "wait for it to finish, or check for a hung oomcfg process"
+                ) from None
+            time.sleep(0.05)
+
+
+def _read_fd(fd: int, size_hint: int) -> bytes:
+    chunks = [os.read(fd, max(size_hint, 4096) + 1)]
+    while chunks[-1]:
+        chunks.append(os.read(fd, 65536))
+    return b"".join(chunks)
+
+
+def _read_pids(procs_file: Path) -> list[int]:
+    try:
+        return [int(line) for line in procs_file.read_text().split()]
+    except OSError as err:
+        if err.errno in _GONE:
+            return []
+        raise
+
+
+def _sysctl_rel(key: str) -> str:
+    # sysctl(8): dots separate components unless the key already uses '/'.
+    path = key if "/" in key else key.replace(".", "/")
+    return f"proc/sys/{path}"
+
+
+def _dir_problem(path: Path, rel: str) -> str | None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None  # created by us later, 0755 and owned by us
+    if stat.S_ISLNK(st.st_mode):
+        return f"{rel} is a symlink (writes would follow it out of the root)"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{rel} is not a directory"
+    if st.st_mode & stat.S_IWOTH:
+        return f"{rel} is world-writable (mode {stat.S_IMODE(st.st_mode):04o})"
+    if st.st_uid not in (0, os.geteuid()):
+        return f"{rel} is owned by uid {st.st_uid}, not root"
+    return None
+
+
+def _target_verdict(path: Path) -> str | None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path.name} is a symlink (writes would follow it)"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path.name} exists and is not a regular file"
+    return None
+
+
+def _quiet_close(fd: int) -> None:
+    with suppress(OSError):
+        os.close(fd)

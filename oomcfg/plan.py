@@ -1,0 +1,284 @@
+"""Planning: what apply would do, computed from values alone.
+
+``plan(rendered, current, manifest)`` compares the files a profile renders with
+what is on disk now and with the manifest of what oomcfg wrote last time, and
+returns a :class:`Plan`: one :class:`Change` per file (create, update, same,
+remove, conflict) and the reloads the changes need. It performs no I/O, so
+``--dry-run``, ``--check`` and the real apply share one decision procedure and
+"nothing to do" is an ordinary, testable result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from oomcfg.model import MARKER, RenderedFile
+
+Action = Literal["create", "update", "same", "remove", "conflict"]
+StateKind = Literal["missing", "file", "symlink", "other"]
+WRITES: frozenset[str] = frozenset({"create", "update", "remove"})
+
+MANIFEST_PATH = "var/lib/oomcfg/manifest.json"
+GENERATIONS_DIR = "var/lib/oomcfg/generations"
+_MARKER_BYTES = MARKER.encode()
+
+#: Drop-ins for the manager itself (systemd-system.conf(5)): DefaultOOMPolicy=,
+#: DefaultOOMScoreAdjust= are read only at start-up, so they need daemon-reexec.
+_MANAGER_CONF_PREFIXES = ("etc/systemd/system.conf", "etc/systemd/user.conf")
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What is at a target path now: nothing, a regular file (with its bytes), or else."""
+
+    path: str
+    kind: StateKind
+    content: bytes | None = None
+    mode: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """One file oomcfg wrote: its digest at the time, so hand edits show up."""
+
+    sha256: str
+    mode: int = 0o644
+    kind: str = "systemd"
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """Everything oomcfg owns under a root, and the generation that wrote it."""
+
+    generation: int = 0
+    files: Mapping[str, ManifestEntry] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Stable JSON (sorted paths) so an unchanged manifest is byte-identical."""
+        files = {
+            path: {"sha256": e.sha256, "mode": e.mode, "kind": e.kind, "unit": e.unit}
+            for path, e in sorted(self.files.items())
+        }
+        return (
+            json.dumps(
+                {"version": 1, "generation": self.generation, "files": files},
+                indent=1,
+                sort_keys=True,
+            )
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        """Parse a manifest; raises ValueError (with the reason) when it is not one."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != 1:
+            raise ValueError("not an oomcfg manifest (version 1)")
+        files = {
+            str(path): ManifestEntry(
+                str(e["sha256"]),
+                int(e["mode"]),
+                str(e["kind"]),
+                None if e.get("unit") is None else str(e["unit"]),
+            )
+            for path, e in dict(data["files"]).items()
+        }
+        return cls(int(data["generation"]), files)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One file's fate. ``new`` is what will be written, ``old`` what is there now."""
+
+    path: str
+    action: Action
+    reason: str = ""
+    kind: str = "systemd"
+    unit: str | None = None
+    new: bytes | None = None
+    old: bytes | None = None
+    mode: int = 0o644
+    old_mode: int | None = None
+    forced: bool = False
+    #: a conflict --force cannot override (a symlink or a non-regular file)
+    blocking: bool = False
+
+    @property
+    def writes(self) -> bool:
+        """True when applying this change touches the disk."""
+        return self.action in WRITES
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """All changes, the manifest that results, and what must be reloaded."""
+
+    changes: tuple[Change, ...]
+    manifest: Manifest
+    previous: Manifest
+    reloads: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> tuple[Change, ...]:
+        """Changes that create, replace or remove a file."""
+        return tuple(c for c in self.changes if c.writes)
+
+    @property
+    def conflicts(self) -> tuple[Change, ...]:
+        """Changes apply must refuse."""
+        return tuple(c for c in self.changes if c.action == "conflict")
+
+    @property
+    def manifest_changes(self) -> bool:
+        """True when the manifest on disk must be rewritten (even if no file changes)."""
+        return dict(self.manifest.files) != dict(self.previous.files)
+
+    @property
+    def is_noop(self) -> bool:
+        """Nothing to write at all: the second apply of the same profile."""
+        return not self.writes and not self.manifest_changes
+
+    def counts(self) -> dict[str, int]:
+        """How many files per action, for the summary line."""
+        out = dict.fromkeys(("create", "update", "same", "remove", "conflict"), 0)
+        for change in self.changes:
+            out[change.action] += 1
+        return out
+
+
+def sha256(data: bytes) -> str:
+    """Hex digest recorded in the manifest."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def plan(
+    rendered: Sequence[RenderedFile],
+    current: Mapping[str, FileState],
+    manifest: Manifest,
+    *,
+    force: bool = False,
+    kinds: Iterable[str] | None = None,
+) -> Plan:
+    """Decide every file's action; pure.
+
+    ``current`` holds the on-disk state of every rendered path and every
+    manifest path. ``kinds`` limits purging to the output kinds rendered this
+    time (``--only``), so a systemd-only apply never deletes the sysctl file.
+    """
+    changes = [_plan_file(f, current[f.path], manifest.files.get(f.path), force) for f in rendered]
+    produced = {f.path for f in rendered}
+    scope = None if kinds is None else frozenset(kinds)
+    for path, entry in sorted(manifest.files.items()):
+        if path not in produced and (scope is None or entry.kind in scope):
+            changes.append(_plan_orphan(path, entry, current[path], force))
+    files = _next_files(changes, manifest, produced, scope)
+    generation = manifest.generation + (1 if any(c.writes for c in changes) else 0)
+    return Plan(
+        tuple(changes), Manifest(generation, files), manifest, _reloads(changes), _notes(changes)
+    )
+
+
+def _plan_file(
+    f: RenderedFile, state: FileState, entry: ManifestEntry | None, force: bool
+) -> Change:
+    new = f.content.encode()
+    base = Change(
+        f.path,
+        "same",
+        kind=f.kind,
+        unit=f.unit,
+        new=new,
+        mode=f.mode,
+        old=state.content,
+        old_mode=state.mode,
+    )
+    if state.kind == "missing":
+        return replace(base, action="create")
+    if state.kind != "file":
+        what = "a symlink" if state.kind == "symlink" else "not a regular file"
+        return replace(base, action="conflict", reason=f"target is {what}", blocking=True)
+    old = state.content or b""
+    if old == new:
+        return base if state.mode == f.mode else replace(base, action="update", reason="mode")
+    problem = _ownership_problem(old, entry)
+    if problem is None:
+        return replace(base, action="update")
+    if force:
+        return replace(base, action="update", reason=f"forced: {problem}", forced=True)
+    return replace(base, action="conflict", reason=problem)
+
+
+def _plan_orphan(path: str, entry: ManifestEntry, state: FileState, force: bool) -> Change:
+    base = Change(
+        path, "remove", kind=entry.kind, unit=entry.unit, old=state.content, old_mode=state.mode
+    )
+    if state.kind == "missing":
+        return replace(base, reason="no longer produced; already gone")
+    if state.kind != "file":
+        return replace(
+            base,
+            action="conflict",
+            reason="managed path is no longer a regular file",
+            blocking=True,
+        )
+    problem = _ownership_problem(state.content or b"", entry)
+    if problem is None:
+        return replace(base, reason="no longer produced by the profile")
+    if force:
+        return replace(base, reason=f"forced: {problem}", forced=True)
+    return replace(base, action="conflict", reason=problem)
+
+
+def _ownership_problem(old: bytes, entry: ManifestEntry | None) -> str | None:
+    # Own only what we wrote: no marker means someone else's file; a marker
+    # but a digest other than the manifest's means it was edited by hand.
+    if _MARKER_BYTES not in old:
+        return "file exists without oomcfg's marker (not ours)"
+    if entry is not None and sha256(old) != entry.sha256:
+        return "managed file was edited since the last apply"
+    return None
+
+
+def _next_files(
+    changes: Sequence[Change],
+    manifest: Manifest,
+    produced: set[str],
+    scope: frozenset[str] | None,
+) -> dict[str, ManifestEntry]:
+    files: dict[str, ManifestEntry] = {}
+    for path, entry in manifest.files.items():
+        if path not in produced and scope is not None and entry.kind not in scope:
+            files[path] = entry  # outside this --only run: keep owning it
+    for c in changes:
+        if c.action in ("create", "update", "same") and c.new is not None:
+            files[c.path] = ManifestEntry(sha256(c.new), c.mode, c.kind, c.unit)
+        elif c.action == "conflict" and c.path in manifest.files:
+            files[c.path] = manifest.files[c.path]
+    return files
+
+
+def _reloads(changes: Sequence[Change]) -> tuple[str, ...]:
+    # systemctl(1) daemon-reload: rereads unit files and drop-ins. Needed once
+    # for any number of changed units, and not at all when nothing changed.
+    if any(c.writes and c.kind == "systemd" and not _is_manager_conf(c.path) for c in changes):
+        return ("daemon-reload",)
+    return ()
+
+
+def _notes(changes: Sequence[Change]) -> tuple[str, ...]:
+    if any(c.writes and _is_manager_conf(c.path) for c in changes):
+        return (
+            "manager settings (DefaultOOM*=) changed: they take effect only after "
+            "'systemctl daemon-reexec' or a reboot; oomcfg does not re-exec PID 1 for you",
+        )
+    return ()
+
+
+def _is_manager_conf(path: str) -> bool:
+    return path.startswith(_MANAGER_CONF_PREFIXES)
