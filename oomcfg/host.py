@@ -23,16 +23,16 @@ from itertools import count
 from pathlib import Path
 
 from oomcfg.errors import EnvironmentProblem
+from oomcfg.liveparse import has_cap_sys_resource, parse_pid_list
 from oomcfg.plan import FileState
+from oomcfg.sysctld import normalize_key
 
 #: errno values meaning "the file or the process is gone": not an error for a
 #: reader (proc(5): /proc/PID vanishes when the process exits; a read of an
 #: exiting task's file can also give ESRCH).
 _GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
 
-#: capabilities(7): CAP_SYS_RESOURCE is bit 24; proc(5) prints CapEff in hex.
-CAP_SYS_RESOURCE = 24
-
+_DOT_TO_SLASH = str.maketrans("./", "/.")
 _NOFOLLOW_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _TEMP_SERIAL = count()
 
@@ -319,11 +319,7 @@ class Host:
 
     def has_cap_sys_resource(self) -> bool:
         """Whether this process may lower oom_score_adj (CapEff bit 24, proc(5) status)."""
-        status = self.read_text("proc/self/status") or ""
-        for line in status.splitlines():
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
-        return False
+        return bool(has_cap_sys_resource(self.read_text("proc/self/status") or ""))
 
     def systemd_running(self) -> bool:
         """sd_booted(3): systemd is PID 1 exactly when /run/systemd/system/ exists."""
@@ -460,7 +456,7 @@ def _read_fd(fd: int, size_hint: int) -> bytes:
 
 def _read_pids(procs_file: Path) -> list[int]:
     try:
-        return [int(line) for line in procs_file.read_text().split()]
+        return parse_pid_list(procs_file.read_text())
     except OSError as err:
         if err.errno in _GONE:
             return []
@@ -468,9 +464,9 @@ def _read_pids(procs_file: Path) -> list[int]:
 
 
 def _sysctl_rel(key: str) -> str:
-    # sysctl(8): dots separate components unless the key already uses '/'.
-    path = key if "/" in key else key.replace(".", "/")
-    return f"proc/sys/{path}"
+    # sysctl.d(5): '.' and '/' swap roles when '/' is the first separator, so
+    # the dotted form of "net/ipv4/conf/eth0.100/rp_filter" keeps the dot.
+    return "proc/sys/" + normalize_key(key).translate(_DOT_TO_SLASH)
 
 
 def _dir_problem(path: Path, rel: str) -> str | None:

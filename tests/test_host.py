@@ -149,6 +149,7 @@ def test_sysctl_read_and_write_use_proc_sys(tmp_path: Path) -> None:
     host = Host(tmp_path)
     assert host.sysctl_read("vm.swappiness") == "60"
     assert host.sysctl_read("net/ipv4/conf/eth0.1/forwarding") == "0"
+    assert host.sysctl_read("net.ipv4.conf.eth0/1.forwarding") == "0"
     assert host.sysctl_read("vm.nope") is None
     host.sysctl_write("vm.swappiness", "10")
     assert host.sysctl_read("vm.swappiness") == "10"
