@@ -1,0 +1,560 @@
+"""Strict, fast YAML reading: every profile goes through :func:`load_yaml`.
+
+Why not ``yaml.safe_load``: PyYAML resolves scalars by YAML 1.1 (``no``, ``on``
+and ``y`` become booleans, ``0644`` becomes 420, ``1:20`` becomes 80), keeps the
+last of two duplicate keys silently, expands alias bombs and recurses until
+``RecursionError``. ruamel.yaml gets the 1.2 meanings right but is 6-10x slower
+on a 10,000-service profile (docs/design performance.md). So we take only the
+*event stream* of libyaml's C parser (``yaml._yaml.CParser``: iterative, keeps
+line/column, constructs nothing) and build our own small tree of
+:class:`YScalar` / :class:`YSeq` / :class:`YMap` with an explicit stack. Plain
+scalars are resolved by the YAML 1.2.2 *core* schema (spec chapter 10.3);
+quoted and block scalars are always strings. We never compose PyYAML nodes:
+its composer calls the 1.1 regex resolvers for every node (about 8x slower
+than the events alone) and forgets anchors that are never used.
+
+Diagnostic codes (``path:line:col: error[CODE]: message``):
+
+======  ====================================================================
+OC001   file larger than :data:`MAX_BYTES` (checked before decoding)
+OC002   not UTF-8 (position of the bad byte), or a UTF-8 byte order mark
+OC003   control character (C0 other than tab/LF/CR, DEL, C1 other than NEL,
+        U+FFFE/U+FFFF: outside YAML's printable set, spec 5.1)
+OC004   YAML syntax error, at libyaml's problem mark
+OC005   duplicate mapping key, naming both lines
+OC006   anchor (``&a``) or alias (``*a``): rejected, never expanded
+OC007   explicit tag (``!!str``, ``!foo``, ``!!python/...``, even ``!``)
+OC008   nesting deeper than :data:`MAX_DEPTH` collections
+OC009   mapping key that is a sequence or mapping
+OC010   more than one document in the file
+OC011   ``%YAML`` / ``%TAG`` directive (the core schema is not negotiable)
+OC012   integer literal with more digits than Python converts (4300)
+OC013   file cannot be read (missing, a directory, permission)
+======  ====================================================================
+
+What is returned: ``(None, diags)`` when the bytes or the syntax are bad (the
+parser cannot go on) or the file has no document; otherwise the root node
+*and* any OC005-OC012 diagnostics, so the schema layer can report its own
+problems in the same run. Offending parts are left out of the tree: aliases,
+too-deep collections, pairs with a non-scalar key, and the second of two
+duplicate keys (the first wins, unlike PyYAML). Any error diagnostic means
+the file is invalid.
+
+Duplicate keys are compared as the *string the schema layer sees*: a str
+key by its value, ``null``/``true``/``false`` by those words, numbers by their
+decimal form. So ``1``, ``"1"`` and ``0x1`` collide, and so do ``null`` and
+``"null"``; in a profile every key is a name, so two spellings of one name
+are the same mistake.
+
+A UTF-8 byte order mark is rejected (OC002) but parsing continues, so the
+other problems of such a file still show; line and column count characters
+and ``\\n`` line breaks, as libyaml does.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from oomcfg.diagnostics import Diagnostic, Position
+
+try:  # libyaml's C parser; PyYAML without it still works, only slower
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - every supported wheel ships libyaml
+    _CParser = None  # type: ignore[assignment, misc]
+
+#: Largest profile accepted, in bytes. A 10,000-service profile with a nested
+#: memory map per service is 1.5-2.5 MiB, so 1 MiB would refuse real fleets;
+#: 8 MiB bounds memory and time (aliases are rejected, so nothing expands).
+MAX_BYTES = 8 << 20
+#: Deepest nesting of collections; a profile needs about 5. Deeper input gets
+#: OC008 instead of a ``RecursionError`` anywhere downstream.
+MAX_DEPTH = 64
+#: At most this many OC002/OC003 findings per file (a binary file has many).
+MAX_BYTE_FINDINGS = 20
+
+_BOM = b"\xef\xbb\xbf"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
+_WORDS: dict[str, object] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
+_NUMBERS: tuple[tuple[re.Pattern[str], Callable[[str], object]], ...] = (
+    (re.compile(r"[-+]?[0-9]+"), int),
+    (re.compile(r"0o[0-7]+"), lambda text: int(text[2:], 8)),
+    (re.compile(r"0x[0-9a-fA-F]+"), lambda text: int(text[2:], 16)),
+    (re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"), float),
+    (re.compile(r"[-+]?\.(?:inf|Inf|INF)"), lambda text: float(text[:-4] + "inf")),
+    (re.compile(r"\.(?:nan|NaN|NAN)"), lambda text: math.nan),
+)
+_NUMERIC_START = frozenset("0123456789+-.")
+_CORE_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True, slots=True)
+class YScalar:
+    """A scalar with its core-schema value, source text and 1-based position."""
+
+    value: object
+    text: str
+    quoted: bool
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class YSeq:
+    """A sequence; ``line``/``col`` is where it starts (``-`` or ``[``)."""
+
+    items: tuple[YNode, ...]
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class YMap:
+    """A mapping with scalar keys in file order, duplicates already removed."""
+
+    items: tuple[tuple[YScalar, YNode], ...]
+    line: int
+    col: int
+
+    def get(self, key: str) -> YNode | None:
+        """Value for ``key`` compared as duplicate detection does; linear scan."""
+        for k, v in self.items:
+            if _key_id(k) == key:
+                return v
+        return None
+
+
+YNode: TypeAlias = YScalar | YSeq | YMap
+
+
+def resolve_plain(text: str) -> object:
+    """Value of a *plain* scalar by the YAML 1.2 core schema.
+
+    Raises ``ValueError`` only for a decimal integer longer than Python's
+    ``sys.get_int_max_str_digits()``.
+    """
+    if text in _WORDS:
+        return _WORDS[text]
+    if text[0] in _NUMERIC_START:
+        for pattern, convert in _NUMBERS:
+            if pattern.fullmatch(text):
+                return convert(text)
+    return text
+
+
+def _key_id(key: YScalar) -> str:
+    """The string a key stands for, used for duplicate detection and ``get``."""
+    value = key.value
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return repr(value)
+
+
+def _tag_text(tag: str) -> str:
+    """Show a tag as written: libyaml expands ``!!str`` to the long form."""
+    if tag.startswith(_CORE_TAG):
+        return "!!" + tag[len(_CORE_TAG) :]
+    return tag
+
+
+def _where(event: Event) -> tuple[int, int]:
+    """1-based line and column of an event's start (libyaml counts from 0)."""
+    mark = event.start_mark
+    if mark is None:  # pragma: no cover - both parsers always set marks
+        return 1, 1
+    return mark.line + 1, mark.column + 1
+
+
+class _Bad:
+    """Marker for a node left out of the tree (alias, too deep, bad key)."""
+
+
+_DROP = _Bad()
+_NO_KEY = _Bad()
+
+
+class _Frame:
+    """An open collection on the builder's stack."""
+
+    __slots__ = ("col", "is_map", "items", "key", "line", "seen")
+
+    def __init__(self, is_map: bool, line: int, col: int) -> None:
+        self.is_map = is_map
+        self.line = line
+        self.col = col
+        self.items: list[object] = []
+        self.key: YScalar | _Bad = _NO_KEY
+        self.seen: dict[str, tuple[int, int]] = {}
+
+
+class _Builder:
+    """Turns libyaml events into a tree, collecting diagnostics as it goes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diags: list[Diagnostic] = []
+        self.stack: list[_Frame] = []
+        self.root: YNode | None = None
+        self.documents = 0
+        self.skipping = 0  # > 0 while inside a too-deep collection
+        self.dispatch: dict[type[Event], Callable[[Event], None]] = {
+            ScalarEvent: self.on_scalar,  # type: ignore[dict-item]
+            MappingStartEvent: self.on_start,  # type: ignore[dict-item]
+            SequenceStartEvent: self.on_start,  # type: ignore[dict-item]
+            MappingEndEvent: self.on_end,
+            SequenceEndEvent: self.on_end,
+            AliasEvent: self.on_alias,  # type: ignore[dict-item]
+            DocumentStartEvent: self.on_document,  # type: ignore[dict-item]
+        }
+
+    def feed(self, events: Iterator[Event]) -> None:
+        """Consume every event; parse errors propagate to the caller."""
+        dispatch = self.dispatch
+        for event in events:
+            handler = dispatch.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def report(self, code: str, event: Event, message: str, hint: str = "") -> None:
+        """Add an error at the event's start mark."""
+        line, col = _where(event)
+        self.diags.append(Diagnostic(code, message, Position(self.path, line, col), hint=hint))
+
+    def check_properties(self, event: NodeEvent) -> None:
+        """OC006 for an anchor, OC007 for a tag on a scalar or collection."""
+        anchor = event.anchor
+        if anchor is not None:
+            self.report(
+                "OC006",
+                event,
+                f"anchor '&{anchor}' is not allowed",
+                "write each value out; anchors and aliases are rejected",
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            self.report(
+                "OC007",
+                event,
+                f"tag '{_tag_text(tag)}' is not allowed",
+                "remove it; values are typed by the profile schema",
+            )
+
+    def on_document(self, event: DocumentStartEvent) -> None:
+        """Count documents; report directives and every document after the first."""
+        self.documents += 1
+        if self.documents == 2:
+            self.report(
+                "OC010",
+                event,
+                "a second document starts here",
+                "a profile is exactly one YAML document; remove the '---'",
+            )
+        if event.version is not None or event.tags:
+            self.report(
+                "OC011",
+                event,
+                "%YAML and %TAG directives are not allowed",
+                "oomcfg reads YAML 1.2 with the core schema",
+            )
+
+    def on_scalar(self, event: ScalarEvent) -> None:
+        """Build a YScalar, resolving plain scalars by the core schema."""
+        if event.anchor is not None or event.tag is not None:
+            self.check_properties(event)
+        if self.skipping:
+            return
+        text = event.value
+        quoted = bool(event.style)
+        value: object = text
+        if not quoted:
+            try:
+                value = resolve_plain(text)
+            except ValueError:
+                self.report("OC012", event, f"integer with {len(text)} digits is too long")
+        self.add(YScalar(value, text, quoted, *_where(event)), event)
+
+    def on_alias(self, event: AliasEvent) -> None:
+        """Aliases are never expanded: that is what makes alias bombs harmless."""
+        self.report(
+            "OC006",
+            event,
+            f"alias '*{event.anchor}' is not allowed",
+            "write the value out; anchors and aliases are rejected",
+        )
+        if not self.skipping:
+            self.add(_DROP, event)
+
+    def on_start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
+        """Open a collection, or start skipping one that is too deep."""
+        if event.anchor is not None or event.tag is not None:
+            self.check_properties(event)
+        if self.skipping:
+            self.skipping += 1
+        elif len(self.stack) >= MAX_DEPTH:
+            self.report("OC008", event, f"nesting is deeper than {MAX_DEPTH} levels")
+            self.skipping = 1
+        else:
+            is_map = type(event) is MappingStartEvent
+            self.stack.append(_Frame(is_map, *_where(event)))
+
+    def on_end(self, event: Event) -> None:
+        """Close the innermost collection and hand it to its parent."""
+        if self.skipping:
+            self.skipping -= 1
+            if not self.skipping:
+                self.add(_DROP, event)
+            return
+        frame = self.stack.pop()
+        node: YNode
+        if frame.is_map:
+            node = YMap(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
+        else:
+            node = YSeq(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
+        self.add(node, event)
+
+    def add(self, node: YNode | _Bad, event: Event) -> None:
+        """Attach a finished node to the open collection (or make it the root)."""
+        if not self.stack:
+            if self.documents == 1 and isinstance(node, YScalar | YSeq | YMap):
+                self.root = node
+            return
+        frame = self.stack[-1]
+        if not frame.is_map:
+            if node is not _DROP:
+                frame.items.append(node)
+        elif frame.key is _NO_KEY:
+            frame.key = self.accept_key(frame, node)
+        else:
+            if frame.key is not _DROP and node is not _DROP:
+                frame.items.append((frame.key, node))
+            frame.key = _NO_KEY
+
+    def accept_key(self, frame: _Frame, node: YNode | _Bad) -> YScalar | _Bad:
+        """Return the key to pair with the next value, or _DROP to skip the pair."""
+        if isinstance(node, _Bad):
+            return _DROP
+        if not isinstance(node, YScalar):
+            self.add_at(
+                "OC009",
+                node.line,
+                node.col,
+                "a mapping key must be a scalar",
+                "use a plain name as the key",
+            )
+            return _DROP
+        name = _key_id(node)
+        first = frame.seen.get(name)
+        if first is not None:
+            where = f"line {first[0]}" + (f", column {first[1]}" if first[0] == node.line else "")
+            self.add_at(
+                "OC005",
+                node.line,
+                node.col,
+                f"duplicate key '{name}' (first at {where})",
+                "YAML keeps only one of them; remove or rename one",
+            )
+            return _DROP
+        frame.seen[name] = (node.line, node.col)
+        return node
+
+    def add_at(self, code: str, line: int, col: int, message: str, hint: str = "") -> None:
+        """Add an error at a node's position."""
+        self.diags.append(Diagnostic(code, message, Position(self.path, line, col), hint=hint))
+
+
+def _position(path: str, text: str, index: int) -> Position:
+    """1-based line and column (in characters) of ``text[index]``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Position(path, text.count("\n", 0, line_start) + 1, index - line_start + 1)
+
+
+def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> str | None:
+    """Strict UTF-8 decode; every bad byte (up to a cap) becomes OC002."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    for found, match in enumerate(re.finditer("[\udc80-\udcff]+", text)):
+        if found == MAX_BYTE_FINDINGS:
+            break
+        byte = ord(match.group()[0]) - 0xDC00
+        diags.append(
+            Diagnostic(
+                "OC002",
+                f"invalid UTF-8 byte 0x{byte:02x}",
+                _position(path, text, match.start()),
+                hint="save the file as UTF-8",
+            )
+        )
+    return None
+
+
+def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
+    """OC002 for a byte order mark, OC003 for each control character; False if any OC003."""
+    if text.startswith("\ufeff"):
+        diags.append(
+            Diagnostic(
+                "OC002",
+                "UTF-8 byte order mark at the start of the file",
+                Position(path, 1, 1),
+                hint="save the file without a BOM",
+            )
+        )
+    clean = True
+    for found, match in enumerate(_CONTROL.finditer(text)):
+        if found == MAX_BYTE_FINDINGS:
+            break
+        clean = False
+        char = ord(match.group())
+        diags.append(
+            Diagnostic(
+                "OC003",
+                f"control character U+{char:04X} is not allowed",
+                _position(path, text, match.start()),
+                hint="only tab, newline and printable characters may appear",
+            )
+        )
+    return clean
+
+
+def _events(data: bytes) -> Iterator[Event]:
+    """libyaml's event stream; the pure-Python parser if PyYAML lacks libyaml."""
+    if _CParser is not None:
+        parser = _CParser(data)
+        return iter(parser.get_event, None)
+    return yaml.parse(data, Loader=yaml.SafeLoader)
+
+
+def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
+    """OC004 at libyaml's problem mark, with its context ("while parsing ...").
+
+    libyaml >= 0.2.5 stops at 1000 nested levels with its own error; that is
+    our OC008, so it gets that code.
+    """
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return Diagnostic("OC004", f"YAML syntax error: {error}", Position(path, 1, 1))
+    mark = error.problem_mark
+    pos = Position(path, mark.line + 1, mark.column + 1)
+    message = error.problem or "YAML syntax error"
+    if "maximum nesting depth" in message:
+        return Diagnostic("OC008", f"nesting is deeper than {MAX_DEPTH} levels", pos)
+    context, where = error.context, error.context_mark
+    if context and where is not None:
+        message += f" ({context} at line {where.line + 1}, column {where.column + 1})"
+    return Diagnostic("OC004", message, pos)
+
+
+def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
+    """Build the tree from events with the garbage collector paused.
+
+    The walk allocates hundreds of thousands of small objects and none are
+    garbage; a collector pass every 700 allocations doubles the load time.
+    """
+    builder = _Builder(path)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        builder.feed(_events(data))
+    except yaml.YAMLError as error:
+        diags.extend(builder.diags)
+        last = _syntax_error(error, path)
+        if last.code != "OC008" or all(d.code != "OC008" for d in diags):
+            diags.append(last)
+        return None
+    finally:
+        if was_enabled:
+            gc.enable()
+    diags.extend(builder.diags)
+    return builder.root
+
+
+def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
+    """Parse one profile's bytes strictly; never raises for bad input.
+
+    ``path`` is what diagnostics show. See the module docstring for what is
+    returned and the codes used; diagnostics come sorted by position.
+    """
+    diags: list[Diagnostic] = []
+    if len(data) > MAX_BYTES:
+        message = f"file is larger than {MAX_BYTES} bytes ({MAX_BYTES >> 20} MiB)"
+        diags.append(
+            Diagnostic(
+                "OC001",
+                message,
+                Position(path),
+                hint="split the profile; oomcfg refuses larger files",
+            )
+        )
+        return None, diags
+    text = _decode(data, path, diags)
+    if text is None or not _check_text(text, path, diags):
+        return None, diags
+    root = _parse(data, path, diags)
+    if isinstance(root, YScalar) and root.value is None and not root.text and not root.quoted:
+        root = None  # a lone '---' is an empty document, like an empty file
+    diags.sort(key=Diagnostic.sort_key)
+    return root, diags
+
+
+def load_yaml_file(
+    path: Path | str, display: str | None = None
+) -> tuple[YNode | None, list[Diagnostic]]:
+    """Read and parse a profile file; an unreadable file is OC013, not an exception.
+
+    At most ``MAX_BYTES + 1`` bytes are read, so ``/dev/zero`` or a huge file
+    costs nothing before OC001.
+    """
+    shown = str(path) if display is None else display
+    try:
+        with Path(path).open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return None, [Diagnostic("OC013", f"cannot read file: {reason}", Position(shown))]
+    return load_yaml(data, shown)
+
+
+def to_python(node: YNode) -> object:
+    """Plain dicts, lists and scalar values (for tests and JSON output).
+
+    Recursion is safe: :data:`MAX_DEPTH` bounds every tree this module builds.
+    """
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [to_python(item) for item in node.items]
+    return {key.value: to_python(value) for key, value in node.items}
