@@ -1,0 +1,240 @@
+"""Pure parsers for what a live host prints, and the LiveState they build.
+
+``oomcfg validate`` reads a host through :mod:`oomcfg.probe` (impure, via the
+host seam) and compares in :mod:`oomcfg.validate` (pure). Everything between
+-- turning ``systemctl show`` output and /proc files into values -- lives
+here, as functions of text, tested on outputs captured from a real systemd
+(tests/data/live/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+#: ``systemctl show -p`` properties validate asks for, in one batched call.
+#: ``Id`` is asked for on purpose: systemd prints properties in its own order
+#: (not ours), and the ``Id=`` line is what ties each blank-line-separated
+#: block to its unit. ``FragmentPath`` names the unit file when no drop-in
+#: sets a value.
+SHOW_PROPERTIES = (
+    "Id",
+    "OOMScoreAdjust",
+    "OOMPolicy",
+    "MemoryMin",
+    "MemoryLow",
+    "MemoryHigh",
+    "MemoryMax",
+    "MemorySwapMax",
+    "ManagedOOMSwap",
+    "ManagedOOMMemoryPressure",
+    "ManagedOOMMemoryPressureLimit",
+    "ManagedOOMPreference",
+    "MainPID",
+    "ControlGroup",
+    "ActiveState",
+    "LoadState",
+    "FragmentPath",
+    "DropInPaths",
+    "NeedDaemonReload",
+)
+
+#: capabilities(7): CAP_SYS_RESOURCE is bit 24 of the CapEff mask in proc(5) status.
+CAP_SYS_RESOURCE_BIT = 24
+
+
+@dataclass(frozen=True, slots=True)
+class UnitProps:
+    """One unit as ``systemctl show`` describes it (raw values kept in ``props``)."""
+
+    unit: str
+    props: Mapping[str, str]
+
+    def get(self, name: str) -> str:
+        """Raw value of a property; empty when systemd did not print it."""
+        return self.props.get(name, "")
+
+    @property
+    def load_state(self) -> str:
+        """``loaded``, ``not-found``, ``masked``, ``bad-setting``, ..."""
+        return self.get("LoadState")
+
+    @property
+    def active_state(self) -> str:
+        """``active``, ``inactive``, ``failed``, ``activating``, ..."""
+        return self.get("ActiveState")
+
+    @property
+    def main_pid(self) -> int:
+        """MainPID; 0 when the unit has no running main process."""
+        text = self.get("MainPID")
+        return int(text) if text.isdigit() else 0
+
+    @property
+    def control_group(self) -> str:
+        """Cgroup path relative to the manager's cgroup root (empty when none)."""
+        return self.get("ControlGroup")
+
+    @property
+    def dropin_paths(self) -> tuple[str, ...]:
+        """Drop-ins systemd loaded, in the order it applied them (space-separated)."""
+        return tuple(self.get("DropInPaths").split())
+
+    @property
+    def need_daemon_reload(self) -> bool:
+        """True when unit files changed on disk since systemd last loaded them."""
+        return self.get("NeedDaemonReload") == "yes"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcInfo:
+    """One process as validate needs it; ``start`` is seconds since the epoch (or None)."""
+
+    pid: int
+    oom_score_adj: int
+    start: float | None = None
+    comm: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DropIn:
+    """A drop-in's text (None: unreadable) and modification time (epoch seconds)."""
+
+    text: str | None
+    mtime: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """Everything probe read from a host; validate compares a Profile against it.
+
+    A key missing from a mapping means "not probed" (``--only``); a value of
+    None means "probed but unreadable". ``unknown`` collects what could not
+    be checked at all (object -> reason), which validate turns into exit 4.
+    """
+
+    systemd: bool
+    manager_cap_sys_resource: bool | None = None
+    mem_total: int | None = None
+    sysctls: Mapping[str, str | None] = field(default_factory=dict)
+    sysctl_files: Sequence[tuple[str, str]] = ()
+    units: Mapping[str, UnitProps] = field(default_factory=dict)
+    dropins: Mapping[str, DropIn] = field(default_factory=dict)
+    processes: Mapping[str, Sequence[ProcInfo]] = field(default_factory=dict)
+    unknown: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_show(text: str, units: Sequence[str]) -> dict[str, UnitProps]:
+    """Split a multi-unit ``systemctl show`` into one :class:`UnitProps` per requested unit.
+
+    systemctl prints one block per unit, in argument order, separated by a
+    blank line; within a block the properties come in systemd's order, not
+    ours. A block is matched to a unit by its ``Id=`` line; when Id differs
+    (the name asked for is an alias: Id is the unit's real name) the block's
+    position decides.
+    """
+    blocks = [_parse_block(chunk) for chunk in _blocks(text)]
+    wanted = set(units)
+    result: dict[str, UnitProps] = {}
+    for index, props in enumerate(blocks):
+        unit_id = props.get("Id", "")
+        if unit_id in wanted:
+            name = unit_id
+        elif index < len(units):
+            name = units[index]
+        else:
+            continue
+        result.setdefault(name, UnitProps(name, props))
+    return result
+
+
+def _blocks(text: str) -> list[str]:
+    chunks: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.strip():
+            current.append(line)
+        elif current:
+            chunks.append("\n".join(current))
+            current = []
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def _parse_block(chunk: str) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for line in chunk.splitlines():
+        key, eq, value = line.partition("=")
+        if eq:
+            props[key] = value
+    return props
+
+
+def parse_cap_eff(status_text: str) -> int | None:
+    """The CapEff mask from a /proc/PID/status text (proc(5)), or None if absent."""
+    for line in status_text.splitlines():
+        if line.startswith("CapEff:"):
+            try:
+                return int(line.split(":", 1)[1].strip(), 16)
+            except ValueError:
+                return None
+    return None
+
+
+def has_cap_sys_resource(status_text: str) -> bool | None:
+    """Whether a process may lower oom_score_adj (None: status unreadable or malformed)."""
+    mask = parse_cap_eff(status_text)
+    return None if mask is None else bool(mask >> CAP_SYS_RESOURCE_BIT & 1)
+
+
+def parse_pid_list(text: str) -> list[int]:
+    """PIDs of a ``cgroup.procs`` file (one decimal per line; cgroup-v2.rst)."""
+    return [int(tok) for tok in text.split() if tok.isdigit()]
+
+
+def parse_oom_score_adj(text: str) -> int | None:
+    """The integer in /proc/PID/oom_score_adj, or None when the text is not one."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_start_ticks(stat_text: str) -> int | None:
+    """Field 22 of /proc/PID/stat: start time in clock ticks after boot (proc(5)).
+
+    The comm field (2) may hold spaces and parentheses, so the split starts
+    after the *last* ``)``.
+    """
+    tail = stat_text.rpartition(")")[2].split()
+    # tail[0] is field 3 (state); field 22 is tail[19].
+    if len(tail) < 20 or not tail[19].isdigit():
+        return None
+    return int(tail[19])
+
+
+def parse_btime(proc_stat_text: str) -> int | None:
+    """Boot time in seconds since the epoch: the ``btime`` line of /proc/stat (proc(5))."""
+    for line in proc_stat_text.splitlines():
+        if line.startswith("btime "):
+            value = line.split()[1]
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def parse_mem_total(meminfo_text: str) -> int | None:
+    """MemTotal of /proc/meminfo in bytes (proc(5) prints kB, meaning KiB)."""
+    for line in meminfo_text.splitlines():
+        if line.startswith("MemTotal:"):
+            parts = line.split()
+            return int(parts[1]) * 1024 if len(parts) >= 2 and parts[1].isdigit() else None
+    return None
+
+
+def parse_pidfile(text: str) -> int | None:
+    """The PID in a daemon's pidfile: the first token, a positive decimal."""
+    tokens = text.split()
+    if tokens and tokens[0].isdigit() and int(tokens[0]) > 0:
+        return int(tokens[0])
+    return None
