@@ -21,7 +21,6 @@ that is a bug in oomcfg and :class:`RenderInvariantError` stops the run.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -229,8 +228,19 @@ def _scope_supported(profile: Profile, svc: Service, options: RenderOptions) -> 
     return False
 
 
-def render_dropin(profile: Profile, svc: Service, options: RenderOptions) -> RenderedFile | None:
-    """One service's drop-in, or None when it has nothing valid to set."""
+def _dropin_macro() -> Callable[..., object]:
+    """The ``dropin`` macro of ``systemd-dropin.conf.j2`` (compiled once, see templating)."""
+    macro: Callable[..., object] = template("systemd-dropin.conf.j2").module.dropin  # type: ignore[attr-defined]
+    return macro
+
+
+def render_dropin(
+    profile: Profile, svc: Service, options: RenderOptions, sources: str
+) -> RenderedFile | None:
+    """One service's drop-in, or None when it has nothing valid to set.
+
+    ``sources`` is the header's quoted list of profile files (the same for every file).
+    """
     problem = scope_error(svc.unit, svc.scope)
     if problem is not None:  # the loader refuses these; reaching here is a bug
         raise RenderInvariantError(f"service {svc.name!r}: {problem}")
@@ -241,10 +251,7 @@ def render_dropin(profile: Profile, svc: Service, options: RenderOptions) -> Ren
     if not entries:
         return None
     path = f"{UNIT_DIR}/{dropin_dir(svc.unit)}/{DROPIN_NAME}"
-    content = template("systemd-dropin.conf.j2").render(
-        marker=MARKER, sources=sources_text(profile), service=quoted(svc.name),
-        unit=svc.unit, section=section, entries=entries,
-    )
+    content = str(_dropin_macro()(MARKER, sources, quoted(svc.name), svc.unit, section, entries))
     check_unit_text(content, path, section, entries)
     return RenderedFile(path=path, content=content, kind="systemd", unit=svc.unit)
 
@@ -252,17 +259,15 @@ def render_dropin(profile: Profile, svc: Service, options: RenderOptions) -> Ren
 def render_systemd(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """Target ``systemd``: one ``UNIT.d/50-oomcfg.conf`` per service that sets anything."""
     files = []
+    sources = sources_text(profile)
     for svc in profile.services.values():
-        rendered = render_dropin(profile, svc, options)
+        rendered = render_dropin(profile, svc, options, sources)
         if rendered is not None:
             files.append(rendered)
     return files
 
 
 # --- sysctl -------------------------------------------------------------------
-
-_SYSCTL_VALUE = re.compile(r"[^\x00-\x1f\x7f#;\s](?:[^\x00-\x1f\x7f#;]*[^\x00-\x1f\x7f#;\s])?")
-
 
 def render_sysctl(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """Target ``sysctl``: ``etc/sysctl.d/90-oomcfg.conf``, keys sorted; none if no sysctls."""
@@ -273,9 +278,6 @@ def render_sysctl(profile: Profile, options: RenderOptions) -> list[RenderedFile
         ("-" if s.ignore_missing else "", s.key, str(s.value))
         for s in sorted(profile.sysctl.values(), key=lambda s: s.key)
     ]
-    for _prefix, key, value in settings:
-        if not _SYSCTL_VALUE.fullmatch(value):
-            raise RenderInvariantError(f"sysctl {key}: value {value!r} is not a single token")
     content = template("sysctl.conf.j2").render(
         marker=MARKER, sources=sources_text(profile), settings=settings
     )

@@ -7,8 +7,14 @@ rendered file is read back the way its consumer reads it and compared with
 the intended ``(section, key, value)`` list; any difference is a bug in
 oomcfg, raised as :class:`RenderInvariantError` (exit 70), never written.
 
-The scan is deliberately cheap (one ``split`` and a few string tests per
-line): it runs for each of 10,000 drop-ins inside ``render`` (P4).
+The scan is deliberately cheap: it runs for each of 10,000 drop-ins inside
+``render`` (P4). It is not a general unit-file parser (that is
+:func:`oomcfg.unitfile.parse_unit_text`, three times slower): it accepts only
+the strict subset render emits (no continuation lines, no control
+characters, whole-line comments, ``[Section]`` and ``Key=Value`` lines) and
+raises on anything else, and on that subset every reader, systemd's
+config_parse() included, sees the same assignments. The tests cross-check it
+against ``parse_unit_text`` on every rendered preset.
 """
 
 from __future__ import annotations
@@ -16,50 +22,60 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-#: Any C0 control character or DEL. A newline only ever separates lines here.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from oomcfg.sysctls import KEY_PATTERN, PASSTHROUGH_PATTERN
+
+#: Any C0 control character but the newline, or DEL.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
 class RenderInvariantError(RuntimeError):
     """A rendered file is not what was intended: a bug in oomcfg, never bad input."""
 
 
-def _lines(text: str, path: str) -> list[str]:
-    """The file's lines, refusing control characters and continuation backslashes.
+def _scan(text: str, path: str, line_re: re.Pattern[str]) -> list[tuple[str, str, str]]:
+    """Match every line of ``text`` against ``line_re``; refuse anything outside the grammar.
 
     systemd.syntax(7): a line ending in ``\\`` is joined with the next one, so
-    such a line (even a comment) could swallow the setting after it.
+    such a line (even a comment) could swallow the setting after it; a control
+    character inside a line is never something render meant to write. The
+    grammar excludes both, so one ``findall`` checks and parses at once: each
+    line gives exactly one match, and a line that does not match leaves the
+    count short.
     """
+    lines = text.count("\n")
     if not text.endswith("\n"):
         raise RenderInvariantError(f"{path}: does not end with a newline")
-    lines = text[:-1].split("\n")
-    for number, line in enumerate(lines, 1):
-        if _CONTROL.search(line):
-            raise RenderInvariantError(f"{path}:{number}: control character in {line!r}")
-        if line.endswith("\\"):
-            raise RenderInvariantError(f"{path}:{number}: line ends in a backslash: {line!r}")
-    return lines
+    found: list[tuple[str, str, str]] = line_re.findall(text, 0, len(text) - 1)
+    if len(found) != lines or _CONTROL.search(text) is not None:
+        raise RenderInvariantError(f"{path}: a line is outside the grammar render emits:\n{text}")
+    return found
+
+
+#: One line of a rendered unit file: blank, whole-line comment, ``[Section]`` or
+#: ``Key=Value``; no leading blanks, no trailing backslash (checked by the count).
+_UNIT_LINE = re.compile(
+    r"^(?:[#;][^\n]*[^\\\n]|[#;]|\[([A-Za-z]+)\]|([A-Za-z][A-Za-z0-9]*)=([^\n]*[^\\\n])|)$",
+    re.MULTILINE,
+)
 
 
 def unit_assignments(text: str, path: str) -> list[tuple[str, str, str]]:
-    """``(section, key, value)`` in file order, as systemd's config_parse() reads them.
+    """``(section, key, value)`` in file order, as systemd's config_parse() reads them."""
+    return [line for line in _unit_lines(text, path) if line[1]]
 
-    Blank lines and whole-line ``#``/``;`` comments are skipped; ``[Name]``
-    starts a section; everything else must be ``Key=Value`` inside a section.
-    """
+
+def _unit_lines(text: str, path: str) -> list[tuple[str, str, str]]:
+    """Assignments and section headers (as ``(section, "", "")``) in file order."""
     found: list[tuple[str, str, str]] = []
     section = ""
-    for number, raw in enumerate(_lines(text, path), 1):
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            continue
-        key, equals, value = line.partition("=")
-        if not equals or not section:
-            raise RenderInvariantError(f"{path}:{number}: not an assignment in a section: {raw!r}")
-        found.append((section, key.strip(), value.strip()))
+    for header, key, value in _scan(text, path, _UNIT_LINE):
+        if header:
+            section = header
+            found.append((section, "", ""))  # a section header, even an empty one, is visible
+        elif key:
+            if not section:
+                raise RenderInvariantError(f"{path}: {key}= outside any section")
+            found.append((section, key, value))
     return found
 
 
@@ -67,26 +83,23 @@ def check_unit_text(
     text: str, path: str, section: str, entries: Sequence[tuple[str, str]]
 ) -> None:
     """Raise unless ``text`` assigns exactly ``entries`` in ``[section]``, nothing else."""
-    intended = [(section, key, value) for key, value in entries]
-    found = unit_assignments(text, path)
+    intended = [(section, "", ""), *((section, key, value) for key, value in entries)]
+    found = _unit_lines(text, path)
     if found != intended:
         raise RenderInvariantError(f"{path}: rendered {found!r}, intended {intended!r}")
 
 
+#: One line of a rendered sysctl.d file: blank, comment, or ``[-]key = value``
+#: (sysctl.d(5)), with the key and value grammar the loader enforces.
+_SYSCTL_LINE = re.compile(
+    rf"^(?:[#;][^\n]*[^\\\n]|[#;]|(-?)({KEY_PATTERN}) = ({PASSTHROUGH_PATTERN})|)$",
+    re.MULTILINE,
+)
+
+
 def sysctl_assignments(text: str, path: str) -> list[tuple[str, str, str]]:
     """``(prefix, key, value)`` in file order, as sysctl.d(5) reads them."""
-    found: list[tuple[str, str, str]] = []
-    for number, raw in enumerate(_lines(text, path), 1):
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        key, equals, value = line.partition("=")
-        if not equals:
-            raise RenderInvariantError(f"{path}:{number}: not a 'key = value' line: {raw!r}")
-        key = key.strip()
-        prefix = "-" if key.startswith("-") else ""
-        found.append((prefix, key.removeprefix("-"), value.strip()))
-    return found
+    return [line for line in _scan(text, path, _SYSCTL_LINE) if line[1]]
 
 
 def check_sysctl_text(
