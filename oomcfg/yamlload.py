@@ -13,13 +13,14 @@ quoted and block scalars are always strings. We never compose PyYAML nodes:
 its composer calls the 1.1 regex resolvers for every node (about 8x slower
 than the events alone) and forgets anchors that are never used.
 
-Diagnostic codes (``path:line:col: error[CODE]: message``):
+Diagnostic codes (``path:line:col: error[CODE]: message (hint)``); :data:`CODES`
+holds each one's slug and hint:
 
 ======  ====================================================================
 OC001   file larger than :data:`MAX_BYTES` (checked before decoding)
-OC002   not UTF-8 (position of the bad byte), or a UTF-8 byte order mark
-OC003   control character (C0 other than tab/LF/CR, DEL, C1 other than NEL,
-        U+FFFE/U+FFFF: outside YAML's printable set, spec 5.1)
+OC002   not UTF-8 (at the bad byte), or a UTF-8 byte order mark
+OC003   control character: C0 other than tab/LF/CR, DEL, C1 other than NEL,
+        U+FFFE/U+FFFF (outside YAML's printable set, spec 5.1)
 OC004   YAML syntax error, at libyaml's problem mark
 OC005   duplicate mapping key, naming both lines
 OC006   anchor (``&a``) or alias (``*a``): rejected, never expanded
@@ -28,7 +29,7 @@ OC008   nesting deeper than :data:`MAX_DEPTH` collections
 OC009   mapping key that is a sequence or mapping
 OC010   more than one document in the file
 OC011   ``%YAML`` / ``%TAG`` directive (the core schema is not negotiable)
-OC012   integer literal with more digits than Python converts (4300)
+OC012   decimal integer longer than Python converts (4300 digits)
 OC013   file cannot be read (missing, a directory, permission)
 ======  ====================================================================
 
@@ -59,7 +60,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import yaml
 from yaml.events import (
@@ -91,21 +92,29 @@ MAX_DEPTH = 64
 #: At most this many OC002/OC003 findings per file (a binary file has many).
 MAX_BYTE_FINDINGS = 20
 
-_BOM = b"\xef\xbb\xbf"
+#: code -> (slug, hint): what each diagnostic of this module tells the user to do.
+CODES: dict[str, tuple[str, str]] = {
+    "OC001": ("file-too-large", f"split the profile; the limit is {MAX_BYTES >> 20} MiB"),
+    "OC002": ("not-utf8", "save the file as UTF-8 without a byte order mark"),
+    "OC003": ("control-character", "only tab, line breaks and printable characters may appear"),
+    "OC004": ("yaml-syntax", ""),
+    "OC005": ("duplicate-key", "YAML keeps only one of them; remove or rename one"),
+    "OC006": ("anchor-alias", "write each value out; anchors and aliases are rejected"),
+    "OC007": ("tag", "remove the tag; the profile schema gives every value its type"),
+    "OC008": ("too-deep", f"a profile nests a few levels; the limit is {MAX_DEPTH}"),
+    "OC009": ("complex-key", "use a plain name as the key"),
+    "OC010": ("multiple-documents", "a profile is exactly one YAML document; remove the '---'"),
+    "OC011": ("directive", "remove it; oomcfg always reads YAML 1.2 with the core schema"),
+    "OC012": ("integer-too-long", "no profile value needs that many digits"),
+    "OC013": ("unreadable", "check the path and its permissions"),
+}
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 # YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
 _WORDS: dict[str, object] = {
-    "": None,
-    "~": None,
-    "null": None,
-    "Null": None,
-    "NULL": None,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "false": False,
-    "False": False,
-    "FALSE": False,
+    **dict.fromkeys(("", "~", "null", "Null", "NULL")),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
 }
 _NUMBERS: tuple[tuple[re.Pattern[str], Callable[[str], object]], ...] = (
     (re.compile(r"[-+]?[0-9]+"), int),
@@ -190,6 +199,12 @@ def _tag_text(tag: str) -> str:
     return tag
 
 
+def _diag(code: str, message: str, pos: Position) -> Diagnostic:
+    """An error with the code's slug and hint from :data:`CODES`."""
+    slug, hint = CODES[code]
+    return Diagnostic(code, message, pos, slug=slug, hint=hint)
+
+
 def _where(event: Event) -> tuple[int, int]:
     """1-based line and column of an event's start (libyaml counts from 0)."""
     mark = event.start_mark
@@ -230,14 +245,14 @@ class _Builder:
         self.root: YNode | None = None
         self.documents = 0
         self.skipping = 0  # > 0 while inside a too-deep collection
-        self.dispatch: dict[type[Event], Callable[[Event], None]] = {
-            ScalarEvent: self.on_scalar,  # type: ignore[dict-item]
-            MappingStartEvent: self.on_start,  # type: ignore[dict-item]
-            SequenceStartEvent: self.on_start,  # type: ignore[dict-item]
+        self.dispatch: dict[type[Event], Callable[[Any], None]] = {
+            ScalarEvent: self.on_scalar,
+            MappingStartEvent: self.on_start,
+            SequenceStartEvent: self.on_start,
             MappingEndEvent: self.on_end,
             SequenceEndEvent: self.on_end,
-            AliasEvent: self.on_alias,  # type: ignore[dict-item]
-            DocumentStartEvent: self.on_document,  # type: ignore[dict-item]
+            AliasEvent: self.on_alias,
+            DocumentStartEvent: self.on_document,
         }
 
     def feed(self, events: Iterator[Event]) -> None:
@@ -248,47 +263,26 @@ class _Builder:
             if handler is not None:
                 handler(event)
 
-    def report(self, code: str, event: Event, message: str, hint: str = "") -> None:
+    def report(self, code: str, event: Event, message: str) -> None:
         """Add an error at the event's start mark."""
-        line, col = _where(event)
-        self.diags.append(Diagnostic(code, message, Position(self.path, line, col), hint=hint))
+        self.diags.append(_diag(code, message, Position(self.path, *_where(event))))
 
     def check_properties(self, event: NodeEvent) -> None:
         """OC006 for an anchor, OC007 for a tag on a scalar or collection."""
         anchor = event.anchor
         if anchor is not None:
-            self.report(
-                "OC006",
-                event,
-                f"anchor '&{anchor}' is not allowed",
-                "write each value out; anchors and aliases are rejected",
-            )
+            self.report("OC006", event, f"anchor '&{anchor}' is not allowed")
         tag = getattr(event, "tag", None)
         if tag is not None:
-            self.report(
-                "OC007",
-                event,
-                f"tag '{_tag_text(tag)}' is not allowed",
-                "remove it; values are typed by the profile schema",
-            )
+            self.report("OC007", event, f"tag '{_tag_text(tag)}' is not allowed")
 
     def on_document(self, event: DocumentStartEvent) -> None:
         """Count documents; report directives and every document after the first."""
         self.documents += 1
         if self.documents == 2:
-            self.report(
-                "OC010",
-                event,
-                "a second document starts here",
-                "a profile is exactly one YAML document; remove the '---'",
-            )
+            self.report("OC010", event, "a second document starts here")
         if event.version is not None or event.tags:
-            self.report(
-                "OC011",
-                event,
-                "%YAML and %TAG directives are not allowed",
-                "oomcfg reads YAML 1.2 with the core schema",
-            )
+            self.report("OC011", event, "%YAML and %TAG directives are not allowed")
 
     def on_scalar(self, event: ScalarEvent) -> None:
         """Build a YScalar, resolving plain scalars by the core schema."""
@@ -304,18 +298,13 @@ class _Builder:
                 value = resolve_plain(text)
             except ValueError:
                 self.report("OC012", event, f"integer with {len(text)} digits is too long")
-        self.add(YScalar(value, text, quoted, *_where(event)), event)
+        self.add(YScalar(value, text, quoted, *_where(event)))
 
     def on_alias(self, event: AliasEvent) -> None:
         """Aliases are never expanded: that is what makes alias bombs harmless."""
-        self.report(
-            "OC006",
-            event,
-            f"alias '*{event.anchor}' is not allowed",
-            "write the value out; anchors and aliases are rejected",
-        )
+        self.report("OC006", event, f"alias '*{event.anchor}' is not allowed")
         if not self.skipping:
-            self.add(_DROP, event)
+            self.add(_DROP)
 
     def on_start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
         """Open a collection, or start skipping one that is too deep."""
@@ -335,7 +324,7 @@ class _Builder:
         if self.skipping:
             self.skipping -= 1
             if not self.skipping:
-                self.add(_DROP, event)
+                self.add(_DROP)
             return
         frame = self.stack.pop()
         node: YNode
@@ -343,9 +332,9 @@ class _Builder:
             node = YMap(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
         else:
             node = YSeq(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
-        self.add(node, event)
+        self.add(node)
 
-    def add(self, node: YNode | _Bad, event: Event) -> None:
+    def add(self, node: YNode | _Bad) -> None:
         """Attach a finished node to the open collection (or make it the root)."""
         if not self.stack:
             if self.documents == 1 and isinstance(node, YScalar | YSeq | YMap):
@@ -367,32 +356,20 @@ class _Builder:
         if isinstance(node, _Bad):
             return _DROP
         if not isinstance(node, YScalar):
-            self.add_at(
-                "OC009",
-                node.line,
-                node.col,
-                "a mapping key must be a scalar",
-                "use a plain name as the key",
-            )
+            self.add_at("OC009", node, "a mapping key must be a scalar")
             return _DROP
         name = _key_id(node)
         first = frame.seen.get(name)
         if first is not None:
             where = f"line {first[0]}" + (f", column {first[1]}" if first[0] == node.line else "")
-            self.add_at(
-                "OC005",
-                node.line,
-                node.col,
-                f"duplicate key '{name}' (first at {where})",
-                "YAML keeps only one of them; remove or rename one",
-            )
+            self.add_at("OC005", node, f"duplicate key '{name}' (first at {where})")
             return _DROP
         frame.seen[name] = (node.line, node.col)
         return node
 
-    def add_at(self, code: str, line: int, col: int, message: str, hint: str = "") -> None:
+    def add_at(self, code: str, node: YNode, message: str) -> None:
         """Add an error at a node's position."""
-        self.diags.append(Diagnostic(code, message, Position(self.path, line, col), hint=hint))
+        self.diags.append(_diag(code, message, Position(self.path, node.line, node.col)))
 
 
 def _position(path: str, text: str, index: int) -> Position:
@@ -413,12 +390,7 @@ def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> str | None:
             break
         byte = ord(match.group()[0]) - 0xDC00
         diags.append(
-            Diagnostic(
-                "OC002",
-                f"invalid UTF-8 byte 0x{byte:02x}",
-                _position(path, text, match.start()),
-                hint="save the file as UTF-8",
-            )
+            _diag("OC002", f"invalid UTF-8 byte 0x{byte:02x}", _position(path, text, match.start()))
         )
     return None
 
@@ -427,12 +399,7 @@ def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
     """OC002 for a byte order mark, OC003 for each control character; False if any OC003."""
     if text.startswith("\ufeff"):
         diags.append(
-            Diagnostic(
-                "OC002",
-                "UTF-8 byte order mark at the start of the file",
-                Position(path, 1, 1),
-                hint="save the file without a BOM",
-            )
+            _diag("OC002", "UTF-8 byte order mark at the start of the file", Position(path, 1, 1))
         )
     clean = True
     for found, match in enumerate(_CONTROL.finditer(text)):
@@ -441,11 +408,10 @@ def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
         clean = False
         char = ord(match.group())
         diags.append(
-            Diagnostic(
+            _diag(
                 "OC003",
                 f"control character U+{char:04X} is not allowed",
                 _position(path, text, match.start()),
-                hint="only tab, newline and printable characters may appear",
             )
         )
     return clean
@@ -466,16 +432,16 @@ def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     our OC008, so it gets that code.
     """
     if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
-        return Diagnostic("OC004", f"YAML syntax error: {error}", Position(path, 1, 1))
+        return _diag("OC004", f"YAML syntax error: {error}", Position(path, 1, 1))
     mark = error.problem_mark
     pos = Position(path, mark.line + 1, mark.column + 1)
     message = error.problem or "YAML syntax error"
     if "maximum nesting depth" in message:
-        return Diagnostic("OC008", f"nesting is deeper than {MAX_DEPTH} levels", pos)
+        return _diag("OC008", f"nesting is deeper than {MAX_DEPTH} levels", pos)
     context, where = error.context, error.context_mark
     if context and where is not None:
         message += f" ({context} at line {where.line + 1}, column {where.column + 1})"
-    return Diagnostic("OC004", message, pos)
+    return _diag("OC004", message, pos)
 
 
 def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
@@ -508,18 +474,10 @@ def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
     ``path`` is what diagnostics show. See the module docstring for what is
     returned and the codes used; diagnostics come sorted by position.
     """
-    diags: list[Diagnostic] = []
     if len(data) > MAX_BYTES:
-        message = f"file is larger than {MAX_BYTES} bytes ({MAX_BYTES >> 20} MiB)"
-        diags.append(
-            Diagnostic(
-                "OC001",
-                message,
-                Position(path),
-                hint="split the profile; oomcfg refuses larger files",
-            )
-        )
-        return None, diags
+        message = f"file is larger than {MAX_BYTES} bytes"
+        return None, [_diag("OC001", message, Position(path))]
+    diags: list[Diagnostic] = []
     text = _decode(data, path, diags)
     if text is None or not _check_text(text, path, diags):
         return None, diags
@@ -544,7 +502,7 @@ def load_yaml_file(
             data = stream.read(MAX_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
-        return None, [Diagnostic("OC013", f"cannot read file: {reason}", Position(shown))]
+        return None, [_diag("OC013", f"cannot read file: {reason}", Position(shown))]
     return load_yaml(data, shown)
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from oomcfg import yamlload
 from oomcfg.yamlload import (
+    CODES,
     MAX_BYTES,
     MAX_DEPTH,
     YMap,
@@ -438,7 +440,9 @@ def test_directives_are_rejected(src: str) -> None:
 
 
 def test_huge_decimal_integer_is_a_diagnostic() -> None:
-    assert problems("a: " + "9" * 5000 + "\n") == [("OC012", 1, 4)]
+    src = "a: " + "9" * 5000 + "\n"
+    assert problems(src) == [("OC012", 1, 4)]
+    assert "integer with 5000 digits is too long" in messages(src)[0]
 
 
 def test_huge_hex_integer_is_fine() -> None:
@@ -469,3 +473,29 @@ def test_endless_file_is_cut_at_the_cap() -> None:
     node, diags = load_yaml_file("/dev/zero")
     assert node is None
     assert [d.code for d in diags] == ["OC001"]
+
+
+# --- the diagnostics themselves ------------------------------------------------------
+
+
+def test_codes_table_is_the_documented_range() -> None:
+    assert sorted(CODES) == [f"OC{n:03d}" for n in range(1, 14)]
+    assert all(slug for slug, _ in CODES.values())
+
+
+def test_every_diagnostic_carries_slug_and_hint_and_comes_sorted() -> None:
+    _, diags = load_yaml(b"b: *x\na: !!str 1\na: 2\n", "p.yaml")
+    assert [(d.code, d.slug, d.severity.value) for d in diags] == [
+        ("OC006", "anchor-alias", "error"),
+        ("OC007", "tag", "error"),
+        ("OC005", "duplicate-key", "error"),
+    ]
+    assert all(d.hint == CODES[d.code][1] for d in diags)
+
+
+def test_pure_python_parser_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    src = "a: &x 1\nb: *x\nc: !!str 2\nd: {k: 1, k: 2}\ne: [no, 0o17]\n---\nf: 1\n"
+    with_libyaml = load_yaml(src.encode(), "p.yaml")
+    monkeypatch.setattr(yamlload, "_CParser", None)
+    assert load_yaml(src.encode(), "p.yaml") == with_libyaml
+    assert problems("a: [1, 2\n") == [("OC004", 2, 1)]
