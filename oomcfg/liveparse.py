@@ -115,6 +115,7 @@ class LiveState:
 
     systemd: bool
     manager_cap_sys_resource: bool | None = None
+    manager_oom_score_adj: int | None = None
     mem_total: int | None = None
     sysctls: Mapping[str, str | None] = field(default_factory=dict)
     sysctl_files: Sequence[tuple[str, str]] = ()

@@ -1,0 +1,400 @@
+"""Compare a Profile with what a live host really does, and explain every difference.
+
+Pure: takes a :class:`~oomcfg.model.Profile` and a
+:class:`~oomcfg.liveparse.LiveState` (read by :mod:`oomcfg.probe`) and returns
+:class:`Finding` values. Three layers are compared, because each can differ
+from the one above it on a real host:
+
+1. the kernel's sysctls vs the profile (and which sysctl.d file wins);
+2. what systemd has *configured* (``systemctl show``) vs the profile (and which
+   drop-in wins, or that a daemon-reload is pending);
+3. what each process in the unit's cgroup *carries* (``oom_score_adj``) vs the
+   profile -- systemd shows a negative ``OOMScoreAdjust=`` even when it could
+   not apply it (no CAP_SYS_RESOURCE), so only the process tells the truth.
+
+Every finding has a status: ``drift`` (exit 1), ``not-running`` (reported,
+not drift) or ``unknown`` (could not be read: exit 4, never drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from oomcfg.errors import ExitCode
+from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
+from oomcfg.model import DROPIN_NAME, Profile, Service
+from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, winning_entries
+from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
+from oomcfg.validate_units import compare_unit_props
+
+Status = Literal["drift", "not-running", "unknown"]
+Kind = Literal["sysctl", "unit", "process", "service", "host"]
+
+#: Stable codes and slugs (docs/validate.md documents each one).
+CODES: dict[str, str] = {
+    "OV001": "sysctl-overridden-by-file",
+    "OV002": "sysctl-changed-at-runtime",
+    "OV003": "sysctl-unreadable",
+    "OV010": "unit-overridden-by-file",
+    "OV011": "unit-daemon-reload-pending",
+    "OV012": "unit-setting-missing",
+    "OV013": "unit-not-running",
+    "OV014": "unit-not-loaded",
+    "OV020": "process-adj-changed-at-runtime",
+    "OV021": "process-adj-not-applied-no-cap-sys-resource",
+    "OV022": "process-adj-user-manager-floor",
+    "OV023": "process-adj-stale-needs-restart",
+    "OV030": "service-not-running",
+    "OV031": "service-cannot-be-located",
+    "OV040": "cannot-check",
+}
+
+#: btime in /proc/stat is whole seconds, so a process start time is known to ~1 s.
+START_TIME_SLACK = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One difference (or one thing that could not be checked), explained."""
+
+    code: str
+    status: Status
+    kind: Kind
+    object: str
+    expected: str
+    actual: str
+    cause: str
+    fix: str
+    file: str | None = None
+    pid: int | None = None
+
+    @property
+    def slug(self) -> str:
+        """The code's stable name (``unit-overridden-by-file``)."""
+        return CODES[self.code]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """All findings plus how many things were checked; :attr:`exit_code` sums it up."""
+
+    findings: tuple[Finding, ...]
+    checked: int
+
+    def count(self, status: Status) -> int:
+        """How many findings have ``status``."""
+        return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when anything drifted, else 4 when something could not be checked, else 0."""
+        if self.count("drift"):
+            return ExitCode.FINDINGS
+        if self.count("unknown"):
+            return ExitCode.ENVIRONMENT
+        return ExitCode.OK
+
+
+def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report:
+    """Every finding for ``profile`` on the host ``state`` describes, in a stable order."""
+    findings: list[Finding] = [_unknown(obj, why) for obj, why in sorted(state.unknown.items())]
+    checked = 0
+    if "sysctl" in only:
+        checked += len(profile.sysctl)
+        findings.extend(_sysctl_findings(profile, state))
+    services = list(profile.services.values())
+    if state.systemd:
+        checked += len(services)
+        findings.extend(f for s in services for f in _systemd_service(s, state, only))
+    elif "processes" in only:
+        checked += len(services)
+        findings.extend(f for s in services for f in _init_service(s, state))
+    return Report(tuple(findings), checked)
+
+
+def _unknown(obj: str, why: str) -> Finding:
+    return Finding(
+        "OV040", "unknown", "host", obj, "-", "unreadable", why,
+        "run as root on the host itself (or fix the reason above), then validate again",
+    )  # fmt: skip
+
+
+# --- sysctls --------------------------------------------------------------------------------
+
+
+def _sysctl_findings(profile: Profile, state: LiveState) -> Iterator[Finding]:
+    winners = _sysctl_winners(state.sysctl_files)
+    for key, setting in sorted(profile.sysctl.items()):
+        if key not in state.sysctls:
+            continue
+        actual = state.sysctls[key]
+        expected = str(setting.value)
+        if actual is None:
+            if not setting.ignore_missing:
+                yield Finding(
+                    "OV003", "unknown", "sysctl", key, expected, "unreadable",
+                    f"/proc/sys/{key.replace('.', '/')} does not exist or cannot be read",
+                    "check the key exists on this kernel and run validate as root",
+                )  # fmt: skip
+            continue
+        if actual.split() != expected.split():
+            yield _sysctl_drift(key, expected, actual, winners.get(normalize_key(key)))
+
+
+def _sysctl_winners(files: Sequence[tuple[str, str]]) -> dict[str, SysctlEntry]:
+    return winning_entries(parse_sysctl_text(text, path)[0] for path, text in files)
+
+
+def _sysctl_drift(key: str, expected: str, actual: str, winner: SysctlEntry | None) -> Finding:
+    if winner is None:
+        return Finding(
+            "OV002", "drift", "sysctl", key, expected, actual,
+            "no sysctl.d file sets it: it was changed at run time (sysctl -w or a write to "
+            "/proc/sys) or oomcfg's file was never installed",
+            "run 'oomcfg apply' (installs the file and sets the value)",
+        )  # fmt: skip
+    where = f"{winner.path}:{winner.line}"
+    if winner.value.split() == expected.split():
+        return Finding(
+            "OV002", "drift", "sysctl", key, expected, actual,
+            f"{where} sets {expected} but the kernel has {actual}: changed at run time "
+            "after the files were applied",
+            "run 'oomcfg apply', or 'systemctl restart systemd-sysctl'",
+            file=winner.path,
+        )  # fmt: skip
+    ours = winner.path.endswith("/90-oomcfg.conf")
+    cause = (
+        f"oomcfg's own file {where} sets {winner.value}: it is out of date"
+        if ours
+        else f"{where} sets {key} = {winner.value} and is applied after oomcfg's file "
+        "(sysctl.d(5): files sort by name, the last one wins)"
+    )
+    fix = (
+        "run 'oomcfg apply'"
+        if ours
+        else f"remove the setting from {winner.path} or put that value in the profile"
+    )
+    return Finding("OV001", "drift", "sysctl", key, expected, actual, cause, fix, winner.path)
+
+
+# --- systemd units --------------------------------------------------------------------------
+
+
+def _systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> Iterator[Finding]:
+    props = state.units.get(svc.unit)
+    if props is None:
+        return
+    if props.load_state not in ("loaded", ""):
+        yield _not_loaded(svc, props)
+        return
+    parses = _dropin_parses(props, state)
+    if "units" in only:
+        for diff in compare_unit_props(svc, props, state.mem_total):
+            yield _unit_drift(svc, props, parses, diff)
+    if props.active_state not in ("active", "reloading", "deactivating") or not props.main_pid:
+        yield Finding(
+            "OV013", "not-running", "unit", svc.unit, props.active_state or "active", "inactive",
+            f"the unit is {props.active_state or 'unknown'} (MainPID 0): nothing to check",
+            f"systemctl start {svc.unit} (if it should run)",
+        )  # fmt: skip
+        return
+    if "processes" in only and svc.oom_score_adj is not None:
+        yield from _process_findings(svc, props, state)
+
+
+def _not_loaded(svc: Service, props: UnitProps) -> Finding:
+    return Finding(
+        "OV014", "not-running", "unit", svc.unit, "loaded", props.load_state,
+        f"systemd reports LoadState={props.load_state}: the unit is not installed here",
+        "install the service, or remove it from the profile for this host",
+    )  # fmt: skip
+
+
+def _dropin_parses(props: UnitProps, state: LiveState) -> list[UnitFileParse]:
+    parses = []
+    for path in props.dropin_paths:
+        dropin = state.dropins.get(path)
+        if dropin is not None and dropin.text is not None:
+            parses.append(parse_unit_text(dropin.text, path))
+    return parses
+
+
+def _unit_drift(
+    svc: Service,
+    props: UnitProps,
+    parses: Sequence[UnitFileParse],
+    diff: tuple[str, str, str],
+) -> Finding:
+    prop, expected, actual = diff
+    obj = f"{svc.unit} {prop}"
+    if props.need_daemon_reload:
+        return Finding(
+            "OV011", "drift", "unit", obj, expected, actual,
+            "unit files changed on disk but systemd has not reloaded them (NeedDaemonReload=yes)",
+            f"systemctl daemon-reload && systemctl restart {svc.unit}",
+        )  # fmt: skip
+    winner = effective(parses, svc.unit_type.capitalize(), prop)
+    if winner is None:
+        fragment = props.get("FragmentPath")
+        where = f" (the unit file {fragment} may set it)" if fragment else ""
+        return Finding(
+            "OV012", "drift", "unit", obj, expected, actual,
+            f"no drop-in sets {prop}{where}; oomcfg's {DROPIN_NAME} is not installed",
+            f"run 'oomcfg apply', then systemctl restart {svc.unit}",
+            file=fragment or None,
+        )  # fmt: skip
+    where = f"{winner.path}:{winner.line}"
+    if winner.path.rsplit("/", 1)[-1] == DROPIN_NAME:
+        cause, fix = (
+            f"oomcfg's drop-in {where} sets {winner.value}: it is out of date",
+            (f"run 'oomcfg apply', then systemctl restart {svc.unit}"),
+        )
+    else:
+        cause = (
+            f"{where} sets {prop}={winner.value} and is applied after oomcfg's {DROPIN_NAME} "
+            "(systemd.unit(5): drop-ins apply in file-name order, the last one wins)"
+        )
+        fix = f"remove {prop}= from {winner.path} (or put the value in the profile)"
+    return Finding("OV010", "drift", "unit", obj, expected, actual, cause, fix, winner.path)
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def _process_findings(svc: Service, props: UnitProps, state: LiveState) -> Iterator[Finding]:
+    expected = svc.oom_score_adj
+    assert expected is not None
+    configured = _int_or_none(props.get("OOMScoreAdjust"))
+    newest = _newest_dropin(props, state)
+    for proc in state.processes.get(svc.unit, ()):
+        if proc.oom_score_adj == expected:
+            continue
+        if configured != expected and proc.oom_score_adj == configured:
+            continue  # the unit finding above already explains it
+        yield _explain_process(svc, props, state, proc, configured=configured, newest=newest)
+
+
+def _explain_process(
+    svc: Service,
+    props: UnitProps,
+    state: LiveState,
+    proc: ProcInfo,
+    *,
+    configured: int | None,
+    newest: float | None,
+) -> Finding:
+    expected = svc.oom_score_adj
+    assert expected is not None
+    obj = f"{svc.unit} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
+    exp, act = str(expected), str(proc.oom_score_adj)
+    if _refused_lowering(state, expected, proc):
+        return Finding(
+            "OV021", "drift", "process", obj, exp, act,
+            f"systemd is configured with OOMScoreAdjust={configured} but the service manager "
+            "lacks CAP_SYS_RESOURCE, so the kernel refused to lower the value "
+            "(proc(5) oom_score_adj; common in containers)",
+            "grant CAP_SYS_RESOURCE to the manager (container runtime setting), or use a "
+            "value >= 0 in the profile",
+            pid=proc.pid,
+        )  # fmt: skip
+    if "/user@" in props.control_group and expected < proc.oom_score_adj:
+        return Finding(
+            "OV022", "drift", "process", obj, exp, act,
+            "a user manager cannot set a value below its own (systemd.exec(5) OOMScoreAdjust=)",
+            "run the service under the system manager, or raise the profile's value",
+            pid=proc.pid,
+        )  # fmt: skip
+    if configured == expected and _started_before(proc, newest):
+        return Finding(
+            "OV023", "drift", "process", obj, exp, act,
+            "the process started before the current drop-in was written; OOMScoreAdjust= "
+            "is applied only when a process is started (systemd.exec(5))",
+            f"systemctl restart {svc.unit}",
+            pid=proc.pid,
+        )  # fmt: skip
+    return Finding(
+        "OV020", "drift", "process", obj, exp, act,
+        "changed at run time by someone (choom, a write to /proc/PID/oom_score_adj, "
+        "or the program itself after it was started)",
+        f"systemctl restart {svc.unit}, and find what changes it",
+        pid=proc.pid,
+    )  # fmt: skip
+
+
+def _refused_lowering(state: LiveState, expected: int, proc: ProcInfo) -> bool:
+    """The kernel refused to lower the value: no CAP_SYS_RESOURCE, and the process kept
+    what it inherited from the manager (proc(5): lowering below the inherited value
+    needs CAP_SYS_RESOURCE; the manager's own value, usually 0, is what stays)."""
+    inherited = 0 if state.manager_oom_score_adj is None else state.manager_oom_score_adj
+    return (
+        state.manager_cap_sys_resource is False
+        and expected < inherited
+        and proc.oom_score_adj == inherited
+    )
+
+
+def _newest_dropin(props: UnitProps, state: LiveState) -> float | None:
+    times = [state.dropins[p].mtime for p in props.dropin_paths if p in state.dropins]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _started_before(proc: ProcInfo, newest: float | None) -> bool:
+    return proc.start is not None and newest is not None and proc.start < newest + START_TIME_SLACK
+
+
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+# --- hosts without systemd ----------------------------------------------------------------------
+
+
+def _init_service(svc: Service, state: LiveState) -> Iterator[Finding]:
+    init = svc.init
+    if init is None or not (init.pidfile or init.comm):
+        yield Finding(
+            "OV031", "unknown", "service", svc.name, "-", "-",
+            "no systemd here and the profile gives neither init.pidfile nor init.comm",
+            f"add init.pidfile or init.comm to services.{svc.name} in the profile",
+        )  # fmt: skip
+        return
+    procs = state.processes.get(svc.name, ())
+    how = f"pidfile {init.pidfile}" if init.pidfile else f"comm {init.comm!r}"
+    if not procs:
+        yield Finding(
+            "OV030", "not-running", "service", svc.name, "running", "not running",
+            f"no live process found by {how}", f"start {svc.name} (if it should run)",
+        )  # fmt: skip
+        return
+    if svc.oom_score_adj is None:
+        return
+    for proc in procs:
+        if proc.oom_score_adj != svc.oom_score_adj:
+            yield _explain_init_process(svc, state, proc)
+
+
+def _explain_init_process(svc: Service, state: LiveState, proc: ProcInfo) -> Finding:
+    expected = svc.oom_score_adj
+    assert expected is not None
+    obj = f"{svc.name} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
+    exp, act = str(expected), str(proc.oom_score_adj)
+    if _refused_lowering(state, expected, proc):
+        return Finding(
+            "OV021", "drift", "process", obj, exp, act,
+            "init (PID 1) lacks CAP_SYS_RESOURCE, so the start script could not lower the value",
+            "grant CAP_SYS_RESOURCE, or use a value >= 0 in the profile",
+            pid=proc.pid,
+        )  # fmt: skip
+    return Finding(
+        "OV020", "drift", "process", obj, exp, act,
+        "the init snippet was not applied (service started before 'oomcfg apply') or the "
+        "value was changed at run time",
+        f"restart {svc.name} with oomcfg's init snippet in place",
+        pid=proc.pid,
+    )  # fmt: skip

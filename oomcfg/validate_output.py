@@ -1,0 +1,70 @@
+"""Text and JSON renderings of a validate :class:`~oomcfg.validate.Report` (pure).
+
+The JSON structure is documented in docs/validate.md and versioned
+(``"version": 1``); scripts should read ``findings[].code`` and ``status``,
+never parse the text form.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from oomcfg.validate import Finding, Report
+
+JSON_VERSION = 1
+
+
+def render_text(report: Report) -> str:
+    """One block per finding (``object: status[CODE]: expected X, actual Y`` + cause + fix)."""
+    lines: list[str] = []
+    for f in report.findings:
+        lines.append(f"{f.object}: {f.status}[{f.code}]: expected {f.expected}, actual {f.actual}")
+        lines.append(f"  cause: {f.cause}")
+        lines.append(f"  fix:   {f.fix}")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report) -> str:
+    verdict = {0: "OK", 1: "DRIFT", 4: "CANNOT CHECK"}.get(int(report.exit_code), "")
+    return (
+        f"validate: {verdict}: {report.checked} checked, {report.count('drift')} drift, "
+        f"{report.count('not-running')} not running, {report.count('unknown')} cannot check"
+    )
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The documented JSON structure as plain data."""
+    return {
+        "version": JSON_VERSION,
+        "exit_code": int(report.exit_code),
+        "summary": {
+            "checked": report.checked,
+            "drift": report.count("drift"),
+            "not_running": report.count("not-running"),
+            "unknown": report.count("unknown"),
+        },
+        "findings": [_finding_dict(f) for f in report.findings],
+    }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "slug": f.slug,
+        "status": f.status,
+        "kind": f.kind,
+        "object": f.object,
+        "expected": f.expected,
+        "actual": f.actual,
+        "cause": f.cause,
+        "fix": f.fix,
+        "file": f.file,
+        "pid": f.pid,
+    }
+
+
+def render_json(report: Report) -> str:
+    """``report_dict`` as indented JSON with a trailing newline."""
+    return json.dumps(report_dict(report), indent=2) + "\n"
