@@ -9,6 +9,8 @@ Heavy imports (Jinja2, YAML, rich) happen inside commands so that
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -49,6 +51,106 @@ def _finish(code: int) -> NoReturn:
 def _fail(err: OomcfgError) -> NoReturn:
     sys.stderr.write(f"oomcfg: {err}\n")
     raise typer.Exit(int(err.exit_code))
+
+
+class ApplyFormat(StrEnum):
+    """Output forms of ``oomcfg apply``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
+    profiles: Annotated[
+        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
+    ],
+    root: Annotated[
+        Path, typer.Option("--root", help="Target root; reloads and live changes only for /.")
+    ] = Path("/"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and stop (exit 0).")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Print the plan; exit 1 if anything would change.")
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show unified diffs.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite foreign or hand-edited files (kept "
+                           "for rollback).")
+    ] = False,
+    no_reload: Annotated[
+        bool, typer.Option("--no-reload", help="No daemon-reload, no sysctl writes.")
+    ] = False,
+    no_live: Annotated[
+        bool, typer.Option("--no-live", help="Do not set oom_score_adj on running processes.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: Annotated[
+        ApplyFormat, typer.Option("--format", help="text, or one JSON document.")
+    ] = ApplyFormat.TEXT,
+    systemd_version: Annotated[
+        int | None,
+        typer.Option("--systemd-version", min=200, metavar="N",
+                     help="Target systemd N: omit or rename what it lacks (with a note)."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="TARGETS",
+                     help="Comma-separated targets (default: systemd,sysctl)."),
+    ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", min=0, metavar="SECONDS",
+                            help="Wait this long for another apply (default 10).")
+    ] = 10.0,
+) -> None:
+    """Install the rendered files atomically and make them take effect.
+
+    Exit 0 done (or nothing to do), 1 --check found changes, 3 invalid profile,
+    4 unsafe target/conflict/lock, 5 failed and rolled back, 6 written but a
+    reload or live step failed.
+    """
+    from oomcfg.apply import ApplyOptions  # noqa: PLC0415
+    from oomcfg.apply_cmd import ApplyRequest, run_apply_cmd  # noqa: PLC0415
+    from oomcfg.render_cmd import parse_only  # noqa: PLC0415
+
+    targets = parse_only(only)
+    options = ApplyOptions(force=force, dry_run=dry_run, check=check, reload=not no_reload,
+                           live=not no_live, lock_timeout=lock_timeout)
+    request = ApplyRequest(
+        profiles=tuple(profiles), root=root, options=options, diff=diff,
+        json_format=fmt is ApplyFormat.JSON, systemd_version=systemd_version,
+        only=None if targets is None else tuple(targets),
+    )
+    interactive = not yes and sys.stdin.isatty() and sys.stdout.isatty()
+    confirm = (lambda question: typer.confirm(question, err=True)) if interactive else None
+    try:
+        code = run_apply_cmd(request, sys.stdout, sys.stderr, confirm)
+    except OomcfgError as err:
+        _fail(err)
+    _finish(code)
+
+
+@app.command()
+def rollback(
+    root: Annotated[Path, typer.Option("--root", help="Target root (default /).")] = Path("/"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Roll back even files edited since the apply.")
+    ] = False,
+    no_reload: Annotated[
+        bool, typer.Option("--no-reload", help="No daemon-reload, no sysctl writes.")
+    ] = False,
+) -> None:
+    """Restore the files the last apply replaced, created or removed (exit 0, 4, 5, 6)."""
+    from oomcfg.apply import ApplyOptions  # noqa: PLC0415
+    from oomcfg.apply_cmd import run_rollback_cmd  # noqa: PLC0415
+
+    options = ApplyOptions(force=force, reload=not no_reload)
+    try:
+        code = run_rollback_cmd(root, options, sys.stdout)
+    except OomcfgError as err:
+        _fail(err)
+    _finish(code)
 
 
 def main() -> int:

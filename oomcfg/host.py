@@ -350,15 +350,21 @@ class Host:
         self._dir_verdicts.clear()
 
     # ------------------------------------------------------------------ writes
-    def make_dirs(self, rel_dir: str, mode: int = 0o755) -> list[str]:
-        """Create missing directories down to ``rel_dir``; return those created, outermost first."""
-        created: list[str] = []
+    def missing_dirs(self, rel_dir: str) -> list[str]:
+        """Directories on the way to ``rel_dir`` that do not exist yet, outermost first."""
         parts = self.path(rel_dir).relative_to(self.root).parts
-        for depth in range(1, len(parts) + 1):
-            rel = "/".join(parts[:depth])
-            if not (self.root / rel).exists():
-                self.ops.mkdir(self.root / rel, mode)
-                created.append(rel)
+        prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+        return [rel for rel in prefixes if not (self.root / rel).exists()]
+
+    def make_dir(self, rel_dir: str, mode: int = 0o755) -> None:
+        """Create one directory (0755: systemd and sysctl.d need to read it)."""
+        self.ops.mkdir(self.path(rel_dir), mode)
+
+    def make_dirs(self, rel_dir: str, mode: int = 0o755) -> list[str]:
+        """Create missing directories down to ``rel_dir``; return those created."""
+        created = self.missing_dirs(rel_dir)
+        for rel in created:
+            self.make_dir(rel, mode)
         return created
 
     def stage(self, rel: str, data: bytes, mode: int = 0o644) -> Staged:

@@ -58,25 +58,21 @@ class Manifest:
     generation: int = 0
     files: Mapping[str, ManifestEntry] = field(default_factory=dict)
 
-    def to_json(self) -> str:
-        """Stable JSON (sorted paths) so an unchanged manifest is byte-identical."""
+    def to_data(self) -> dict[str, object]:
+        """Plain JSON-able form (paths sorted, so an unchanged manifest is byte-identical)."""
         files = {
             path: {"sha256": e.sha256, "mode": e.mode, "kind": e.kind, "unit": e.unit}
             for path, e in sorted(self.files.items())
         }
-        return (
-            json.dumps(
-                {"version": 1, "generation": self.generation, "files": files},
-                indent=1,
-                sort_keys=True,
-            )
-            + "\n"
-        )
+        return {"version": 1, "generation": self.generation, "files": files}
+
+    def to_json(self) -> str:
+        """The manifest file's text."""
+        return json.dumps(self.to_data(), indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        """Parse a manifest; raises ValueError (with the reason) when it is not one."""
-        data = json.loads(text)
+    def from_data(cls, data: object) -> Manifest:
+        """Rebuild from :meth:`to_data`'s form; ValueError/KeyError/TypeError if it is not one."""
         if not isinstance(data, dict) or data.get("version") != 1:
             raise ValueError("not an oomcfg manifest (version 1)")
         files = {

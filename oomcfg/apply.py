@@ -1,0 +1,358 @@
+"""``apply`` and ``rollback``: plan against a host, write as one transaction, take effect.
+
+The engine works on values it is given (rendered files, live targets) and one
+:class:`~oomcfg.host.Host`; loading profiles and printing belong to
+:mod:`oomcfg.apply_cmd`. Under an flock on the root it reads the manifest and
+every target once (one open + read per file, so an unchanged re-apply costs
+no more than reading), plans (pure), refuses unsafe targets and conflicts
+(exit 4, nothing written), then writes every change, a generation record (the
+bytes each change replaced, for ``rollback``) and the new manifest in one
+:class:`~oomcfg.transaction.Transaction` (exit 5 and restored on failure).
+Reloads and live adjustments run only on the live root (exit 6 if they fail).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from oomcfg.effect import EffectReport, apply_sysctls, daemon_reload, live_adjust
+from oomcfg.errors import EnvironmentProblem, ExitCode
+from oomcfg.host import Host
+from oomcfg.model import SYSCTL_FILE, Profile, RenderedFile
+from oomcfg.plan import (
+    GENERATIONS_DIR,
+    MANIFEST_PATH,
+    Change,
+    FileState,
+    Manifest,
+    Plan,
+    plan,
+    sha256,
+)
+from oomcfg.transaction import Transaction, Write
+
+#: Generation records kept for ``rollback`` (older ones are pruned after an apply).
+KEEP_GENERATIONS = 10
+#: Unit types whose processes carry OOMScoreAdjust= (systemd.exec(5)).
+_EXEC_TYPES = frozenset({"service", "socket", "mount", "swap"})
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """What the user asked for; defaults are a full apply."""
+
+    force: bool = False
+    dry_run: bool = False
+    check: bool = False
+    reload: bool = True
+    live: bool = True
+    lock_timeout: float = 10.0
+    systemctl: tuple[str, ...] = ("systemctl",)
+    #: run the take-effect steps even when the root is not ``/`` (tests, harnesses)
+    effects_off_root: bool = False
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened: the plan, how many paths were written, the take-effect report."""
+
+    plan: Plan
+    written: int = 0
+    effects: EffectReport = field(default_factory=EffectReport)
+    exit_code: ExitCode = ExitCode.OK
+
+
+def live_targets(profile: Profile) -> tuple[list[tuple[str, int]], list[str]]:
+    """(unit, oom_score_adj) pairs to set live, and notes for services it cannot reach.
+
+    Only single units are adjusted: a template/prefix/type drop-in reaches units
+    oomcfg would have to enumerate, so those get a note to restart them.
+    """
+    targets: list[tuple[str, int]] = []
+    notes: list[str] = []
+    for svc in profile.services.values():
+        if svc.oom_score_adj is None or svc.unit_type not in _EXEC_TYPES:
+            continue
+        if svc.scope == "unit":
+            targets.append((svc.unit, svc.oom_score_adj))
+        else:
+            notes.append(f"{svc.unit} ({svc.scope} drop-in): restart the matching units")
+    return targets, notes
+
+
+def run_apply(
+    host: Host,
+    rendered: Sequence[RenderedFile],
+    options: ApplyOptions,
+    *,
+    kinds: Iterable[str] | None = None,
+    targets: Sequence[tuple[str, int]] = (),
+    on_plan: Callable[[Plan], bool] = lambda _plan: True,
+) -> Outcome:
+    """Plan, show (``on_plan``; returning False stops), write, take effect.
+
+    Raises EnvironmentProblem (exit 4) for unsafe targets, conflicts or a
+    held lock, and ApplyFailed (exit 5) after restoring the root.
+    """
+    with host.lock(options.lock_timeout):
+        the_plan = plan_on(host, rendered, force=options.force, kinds=kinds)
+        if not on_plan(the_plan) or options.dry_run or options.check:
+            pending = the_plan.writes or the_plan.conflicts
+            code = ExitCode.FINDINGS if options.check and pending else ExitCode.OK
+            return Outcome(the_plan, exit_code=code)
+        refuse_unsafe(host, the_plan)
+        written = execute(host, the_plan)
+    outcome = Outcome(the_plan, written)
+    if _effects_allowed(host, options, outcome.effects):
+        sysctl_text = next((f.content for f in rendered if f.path == SYSCTL_FILE), None)
+        _take_effect(
+            host,
+            options,
+            outcome.effects,
+            reloads=the_plan.reloads,
+            sysctl_text=sysctl_text,
+            targets=targets,
+        )
+    outcome.exit_code = ExitCode.PARTIAL if outcome.effects.failures else ExitCode.OK
+    return outcome
+
+
+def plan_on(
+    host: Host, rendered: Sequence[RenderedFile], *, force: bool, kinds: Iterable[str] | None
+) -> Plan:
+    """Read the manifest and every relevant path once, then plan (pure)."""
+    manifest = read_manifest(host)
+    paths = [f.path for f in rendered] + [p for p in manifest.files if p not in _paths(rendered)]
+    current = {p: host.read_state(p) for p in paths}
+    return plan(rendered, current, manifest, force=force, kinds=kinds)
+
+
+def _paths(rendered: Sequence[RenderedFile]) -> frozenset[str]:
+    return frozenset(f.path for f in rendered)
+
+
+def read_manifest(host: Host) -> Manifest:
+    """The manifest under the root; empty when there is none; exit 4 when it is corrupt."""
+    text = host.read_text(MANIFEST_PATH)
+    if text is None:
+        return Manifest()
+    try:
+        return Manifest.from_data(json.loads(text))
+    except (ValueError, KeyError, TypeError) as err:
+        raise EnvironmentProblem(
+            f"{host.path(MANIFEST_PATH)} is not a valid oomcfg manifest ({err}); "
+            "move it away to start over (files oomcfg wrote then count as not ours)"
+        ) from err
+
+
+def refuse_unsafe(host: Host, the_plan: Plan) -> None:
+    """Exit 4, nothing written, listing every unsafe target and every conflict."""
+    problems = [f"{c.path}: conflict: {c.reason}" for c in the_plan.conflicts]
+    for path in [c.path for c in the_plan.writes] + _bookkeeping_paths(the_plan):
+        reason = host.unsafe_reason(path)
+        if reason is not None:
+            problems.append(f"{path}: unsafe target: {reason}")
+    if not problems:
+        return
+    hint = "" if all(c.blocking for c in the_plan.conflicts) else " (--force overrides conflicts)"
+    raise EnvironmentProblem(
+        f"refusing to apply to {host.root}; nothing was written{hint}:\n  " + "\n  ".join(problems)
+    )
+
+
+def _bookkeeping_paths(the_plan: Plan) -> list[str]:
+    return [MANIFEST_PATH, _record_path(the_plan.manifest.generation)]
+
+
+def _record_path(generation: int) -> str:
+    return f"{GENERATIONS_DIR}/{generation}.json"
+
+
+def execute(host: Host, the_plan: Plan) -> int:
+    """Write every change, the generation record and the manifest; return paths written."""
+    if the_plan.is_noop:
+        return 0
+    writes = [_write_for(c) for c in the_plan.writes]
+    if writes:
+        writes.append(_record_write(host, the_plan))
+    writes.append(_manifest_write(host, the_plan.manifest))
+    Transaction(host, prune_dirs=_emptied_dirs(the_plan)).run(writes)
+    _prune_records(host, the_plan.manifest.generation)
+    return len(writes)
+
+
+def _write_for(change: Change) -> Write:
+    data = None if change.action == "remove" else change.new
+    return Write(change.path, data, change.mode, change.old, change.old_mode)
+
+
+def _manifest_write(host: Host, manifest: Manifest) -> Write:
+    state = host.read_state(MANIFEST_PATH)
+    return Write(MANIFEST_PATH, manifest.to_json().encode(), 0o644, state.content, state.mode)
+
+
+def _record_write(host: Host, the_plan: Plan) -> Write:
+    """The bytes every change replaces, so ``rollback`` can put them back."""
+    record = {
+        "version": 1,
+        "generation": the_plan.manifest.generation,
+        "previous_manifest": the_plan.previous.to_data(),
+        "files": {c.path: _encode(c.old, c.old_mode) for c in the_plan.writes},
+    }
+    path = _record_path(the_plan.manifest.generation)
+    state = host.read_state(path)
+    data = json.dumps(record, indent=1, sort_keys=True).encode()
+    return Write(path, data, 0o600, state.content, state.mode)
+
+
+def _encode(old: bytes | None, mode: int | None) -> dict[str, object]:
+    return {"before": None if old is None else base64.b64encode(old).decode(), "mode": mode}
+
+
+def _emptied_dirs(the_plan: Plan) -> list[str]:
+    # A purged drop-in leaves UNIT.d/ behind; remove it when it ends up empty.
+    removed = {str(PurePosixPath(c.path).parent) for c in the_plan.writes if c.action == "remove"}
+    return sorted(d for d in removed if d.endswith(".d"))
+
+
+def _prune_records(host: Host, generation: int) -> None:
+    for name in host.list_dir(GENERATIONS_DIR):
+        stem = name.removesuffix(".json")
+        if stem.isdigit() and int(stem) <= generation - KEEP_GENERATIONS:
+            host.remove(f"{GENERATIONS_DIR}/{name}")  # best effort: after the commit
+
+
+def _effects_allowed(host: Host, options: ApplyOptions, report: EffectReport) -> bool:
+    if host.is_live or options.effects_off_root:
+        return True
+    report.notes.append(
+        f"root is {host.root}, not /: daemon-reload, sysctl writes and live adjustment skipped"
+    )
+    return False
+
+
+def _take_effect(
+    host: Host,
+    options: ApplyOptions,
+    report: EffectReport,
+    *,
+    reloads: Sequence[str],
+    sysctl_text: str | None,
+    targets: Sequence[tuple[str, int]],
+) -> None:
+    if not options.reload:
+        report.notes.append("--no-reload: no daemon-reload and no sysctl writes were made")
+    else:
+        if "daemon-reload" in reloads:
+            daemon_reload(host, options.systemctl, report)
+        if sysctl_text is not None:
+            apply_sysctls(host, sysctl_text, SYSCTL_FILE, report)
+    if options.live:
+        live_adjust(host, targets, options.systemctl, report)
+    elif targets:
+        units = " ".join(unit for unit, _adj in targets)
+        report.notes.append(
+            "--no-live: running processes keep their oom_score_adj until restarted "
+            f"(systemctl restart {units})"
+        )
+
+
+# ------------------------------------------------------------------ rollback
+@dataclass(frozen=True, slots=True)
+class RollbackResult:
+    """Which paths were restored to which state, and the take-effect report."""
+
+    restored: tuple[tuple[str, str], ...]
+    generation: int
+    effects: EffectReport
+    exit_code: ExitCode
+
+
+def run_rollback(host: Host, options: ApplyOptions) -> RollbackResult:
+    """Put back the files the last apply replaced or created; manifest goes back too."""
+    with host.lock(options.lock_timeout):
+        manifest = read_manifest(host)
+        previous, befores = _read_record(host, manifest.generation)
+        writes, restored = _rollback_writes(host, manifest, befores, options.force)
+        writes.append(
+            Write(
+                _record_path(manifest.generation),
+                None,
+                old=host.read_bytes(_record_path(manifest.generation)),
+                old_mode=0o600,
+            )
+        )
+        writes.append(_manifest_write(host, previous))
+        for w in writes:
+            _refuse_if_unsafe(host, w.path)
+        Transaction(host).run(writes)
+    report = EffectReport()
+    if _effects_allowed(host, options, report) and options.reload:
+        if any(p.startswith("etc/systemd/") for p, _state in restored):
+            daemon_reload(host, options.systemctl, report)
+        sysctl_text = host.read_text(SYSCTL_FILE)
+        if sysctl_text is not None and SYSCTL_FILE in dict(restored):
+            apply_sysctls(host, sysctl_text, SYSCTL_FILE, report)
+    report.notes.append("running processes keep their oom_score_adj until their units restart")
+    code = ExitCode.PARTIAL if report.failures else ExitCode.OK
+    return RollbackResult(tuple(restored), previous.generation, report, code)
+
+
+def _read_record(
+    host: Host, generation: int
+) -> tuple[Manifest, dict[str, tuple[bytes | None, int]]]:
+    text = host.read_text(_record_path(generation)) if generation > 0 else None
+    if text is None:
+        raise EnvironmentProblem(
+            f"nothing to roll back under {host.root}: no record of generation {generation} "
+            f"in {GENERATIONS_DIR} (oomcfg keeps the last {KEEP_GENERATIONS})"
+        )
+    try:
+        data = json.loads(text)
+        befores = {
+            str(path): (
+                None if e["before"] is None else base64.b64decode(e["before"]),
+                int(e["mode"] or 0o644),
+            )
+            for path, e in dict(data["files"]).items()
+        }
+        return Manifest.from_data(data["previous_manifest"]), befores
+    except (ValueError, KeyError, TypeError) as err:
+        raise EnvironmentProblem(f"{_record_path(generation)} is corrupt: {err}") from err
+
+
+def _rollback_writes(
+    host: Host, manifest: Manifest, befores: dict[str, tuple[bytes | None, int]], force: bool
+) -> tuple[list[Write], list[tuple[str, str]]]:
+    writes: list[Write] = []
+    restored: list[tuple[str, str]] = []
+    edited: list[str] = []
+    for path, (before, mode) in sorted(befores.items()):
+        state = host.read_state(path)
+        if _edited_since(state, manifest, path):
+            edited.append(path)
+        writes.append(Write(path, before, mode, state.content, state.mode))
+        restored.append((path, "removed" if before is None else "restored"))
+    if edited and not force:
+        raise EnvironmentProblem(
+            "refusing to roll back, nothing was written: changed since the last apply "
+            "(--force overrides): " + ", ".join(edited)
+        )
+    return writes, restored
+
+
+def _edited_since(state: FileState, manifest: Manifest, path: str) -> bool:
+    entry = manifest.files.get(path)
+    if entry is None:
+        return state.kind != "missing"  # removed by the last apply, but something is there now
+    return state.kind != "file" or sha256(state.content or b"") != entry.sha256
+
+
+def _refuse_if_unsafe(host: Host, path: str) -> None:
+    reason = host.unsafe_reason(path)
+    if reason is not None:
+        raise EnvironmentProblem(f"refusing to roll back, nothing was written: {path}: {reason}")

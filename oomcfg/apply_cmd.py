@@ -1,0 +1,214 @@
+"""``oomcfg apply`` and ``oomcfg rollback``: options in, plan and outcome out.
+
+Loads and renders the profiles (exit 3 before anything is read from the
+target), hands the files to :mod:`oomcfg.apply`, and prints: the plan (changed
+files only, one per line, and a summary counting every file), unified diffs
+with ``--diff``, what was written and what took effect. ``--format json``
+prints one document with every file's action instead (docs: README "apply").
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from oomcfg.apply import (
+    ApplyOptions,
+    Outcome,
+    RollbackResult,
+    live_targets,
+    run_apply,
+    run_rollback,
+)
+from oomcfg.effect import EffectReport
+from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.host import Host
+from oomcfg.plan import Change, Plan
+
+Confirm = Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRequest:
+    """Everything ``oomcfg apply`` was asked to do."""
+
+    profiles: tuple[Path, ...]
+    root: Path = Path("/")
+    options: ApplyOptions = field(default_factory=ApplyOptions)
+    diff: bool = False
+    json_format: bool = False
+    systemd_version: int | None = None
+    only: tuple[str, ...] | None = None
+
+
+def run_apply_cmd(
+    request: ApplyRequest, stdout: TextIO, stderr: TextIO, confirm: Confirm | None = None
+) -> ExitCode:
+    """Run one apply; raises OomcfgError (exit 3/4/5) for the CLI edge to print."""
+    from oomcfg.profile import load_profiles  # noqa: PLC0415 - YAML only when needed (P1/P2)
+    from oomcfg.render import render, select_targets  # noqa: PLC0415
+
+    profile = load_profiles([str(p) for p in request.profiles])
+    result = render(profile, systemd_version=request.systemd_version, only=request.only)
+    for note in result.notes:
+        stderr.write(note.format() + "\n")
+    targets, notes = (
+        live_targets(profile) if "systemd" in select_targets(request.only) else ([], [])
+    )
+    host = Host(request.root)
+    shown: list[Plan] = []
+
+    def on_plan(the_plan: Plan) -> bool:
+        shown.append(the_plan)
+        if not request.json_format:
+            _print_plan(the_plan, host, request, stdout)
+        return _confirmed(the_plan, request, confirm)
+
+    try:
+        outcome = run_apply(
+            host,
+            result.files,
+            request.options,
+            kinds=select_targets(request.only),
+            targets=targets,
+            on_plan=on_plan,
+        )
+    except OomcfgError as err:
+        if request.json_format and shown:
+            _print_json(shown[0], host, request, outcome=None, out=stdout, error=str(err))
+        raise
+    outcome.effects.notes.extend(notes)
+    _print_outcome(outcome, host, request, stdout)
+    return outcome.exit_code
+
+
+def _confirmed(the_plan: Plan, request: ApplyRequest, confirm: Confirm | None) -> bool:
+    opts = request.options
+    if confirm is None or opts.dry_run or opts.check or not the_plan.writes:
+        return True
+    if confirm(f"apply {len(the_plan.writes)} change(s) to {request.root}?"):
+        return True
+    raise DeclinedError("nothing written: not confirmed")
+
+
+class DeclinedError(OomcfgError):
+    """The user answered no at the confirmation prompt (exit 1, nothing written)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+# ------------------------------------------------------------------ text
+def _print_plan(the_plan: Plan, host: Host, request: ApplyRequest, out: TextIO) -> None:
+    prev, new = the_plan.previous.generation, the_plan.manifest.generation
+    out.write(f"plan for {host.root} (generation {prev} -> {new}):\n")
+    width = max((len(c.action) for c in the_plan.changes), default=0)
+    for c in the_plan.changes:
+        if c.action != "same":
+            reason = f"  ({c.reason})" if c.reason else ""
+            out.write(f"  {c.action:<{width}}  {c.path}{reason}\n")
+    out.write(f"summary: {_summary(the_plan)}\n")
+    if request.diff:
+        out.writelines(diff_lines(the_plan.changes))
+
+
+def _summary(the_plan: Plan) -> str:
+    counts = ", ".join(f"{n} {action}" for action, n in the_plan.counts().items())
+    reloads = ", ".join(the_plan.reloads) or "none"
+    return f"{counts}; reload: {reloads}"
+
+
+def diff_lines(changes: Sequence[Change]) -> list[str]:
+    """Unified diffs (``a/PATH`` old, ``b/PATH`` new) for every changed file."""
+    lines: list[str] = []
+    for c in changes:
+        if c.action == "same":
+            continue
+        old = _text(c.old) if c.old is not None else []
+        new = _text(c.new) if c.new is not None and c.action != "remove" else []
+        lines.extend(difflib.unified_diff(old, new, f"a/{c.path}", f"b/{c.path}"))
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
+
+
+def _text(data: bytes) -> list[str]:
+    return data.decode("utf-8", "replace").splitlines(keepends=True)
+
+
+def _print_outcome(outcome: Outcome, host: Host, request: ApplyRequest, out: TextIO) -> None:
+    if request.json_format:
+        _print_json(outcome.plan, host, request, outcome=outcome, out=out)
+        return
+    opts = request.options
+    if opts.dry_run or opts.check:
+        out.write("dry run: nothing written\n" if opts.dry_run else "check: nothing written\n")
+        return
+    if outcome.written:
+        generation = outcome.plan.manifest.generation
+        out.write(f"applied: {outcome.written} path(s) written (generation {generation})\n")
+    else:
+        out.write("nothing to write: every file is already as the profile says\n")
+    out.writelines(f"note: {note}\n" for note in outcome.plan.notes)
+    _print_effects(outcome.effects, out)
+
+
+def _print_effects(report: EffectReport, out: TextIO) -> None:
+    out.writelines(f"done: {line}\n" for line in report.done)
+    out.writelines(f"note: {line}\n" for line in report.notes)
+    out.writelines(f"FAILED: {line}\n" for line in report.failures)
+
+
+# ------------------------------------------------------------------ json
+def _print_json(
+    the_plan: Plan,
+    host: Host,
+    request: ApplyRequest,
+    *,
+    outcome: Outcome | None,
+    out: TextIO,
+    error: str | None = None,
+) -> None:
+    doc: dict[str, object] = {
+        "root": str(host.root),
+        "generation": {"from": the_plan.previous.generation, "to": the_plan.manifest.generation},
+        "changes": [_change_json(c) for c in the_plan.changes],
+        "summary": the_plan.counts(),
+        "reloads": list(the_plan.reloads),
+        "notes": list(the_plan.notes),
+        "applied": outcome is not None and not (request.options.dry_run or request.options.check),
+    }
+    if outcome is not None:
+        doc["written"] = outcome.written
+        doc["effects"] = _effects_json(outcome.effects)
+        doc["exit_code"] = int(outcome.exit_code)
+    if error is not None:
+        doc["error"] = error
+    out.write(json.dumps(doc, indent=2) + "\n")
+
+
+def _change_json(c: Change) -> dict[str, object]:
+    return {
+        "path": c.path,
+        "action": c.action,
+        "reason": c.reason,
+        "kind": c.kind,
+        "unit": c.unit,
+        "forced": c.forced,
+    }
+
+
+def _effects_json(report: EffectReport) -> dict[str, list[str]]:
+    return {"done": report.done, "failures": report.failures, "notes": report.notes}
+
+
+# ------------------------------------------------------------------ rollback
+def run_rollback_cmd(root: Path, options: ApplyOptions, stdout: TextIO) -> ExitCode:
+    """Restore the files the last apply changed; print what was restored."""
+    result: RollbackResult = run_rollback(Host(root), options)
+    for path, what in result.restored:
+        stdout.write(f"  {what:<8}  {path}\n")
+    stdout.write(f"rolled back to generation {result.generation} under {root}\n")
+    _print_effects(result.effects, stdout)
+    return result.exit_code

@@ -1,0 +1,201 @@
+"""Making written files take effect on a live host (root ``/`` only).
+
+Three steps, each reporting per item what happened and why it failed:
+
+* ``systemctl daemon-reload`` once, only when a unit file or drop-in changed
+  and systemd is PID 1 (sd_booted(3)); systemctl(1).
+* sysctls: only the keys of oomcfg's own sysctl.d file, written directly to
+  /proc/sys after comparing (never ``sysctl --system``, which re-applies every
+  other file too); sysctl.d(5).
+* live adjustment: ``OOMScoreAdjust=`` is applied by systemd only when it
+  exec()s a process (systemd.exec(5)), so for every running unit oomcfg writes
+  the value to each process of the unit's cgroup. Raising always works;
+  lowering below the floor set by a CAP_SYS_RESOURCE process needs
+  CAP_SYS_RESOURCE (Documentation/filesystems/proc.rst, oom_score_adj).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from oomcfg.host import CommandFailed, Host, KernelWriteError
+from oomcfg.liveparse import UnitProps, parse_oom_score_adj, parse_show
+from oomcfg.sysctld import SysctlEntry, parse_sysctl_text
+
+#: What live adjustment asks systemd for, per unit, in one batched call.
+SHOW_PROPS = ("Id", "ActiveState", "MainPID", "ControlGroup")
+#: Units per ``systemctl show`` call: bounded argv, few process starts.
+SHOW_BATCH = 256
+_RUNNING = frozenset({"active", "activating", "reloading"})
+
+
+@dataclass(slots=True)
+class EffectReport:
+    """Lines for the user: what was done, what failed (exit 6), what to know."""
+
+    done: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A process that kept its old oom_score_adj, and the refusal's errno."""
+
+    pid: int
+    comm: str
+    current: int
+    errno: int
+
+
+@dataclass(frozen=True, slots=True)
+class PidOutcome:
+    """Result of setting one value on a list of PIDs; vanished PIDs are in neither list."""
+
+    changed: tuple[int, ...]
+    kept: tuple[Kept, ...]
+
+
+# ------------------------------------------------------------------ daemon-reload
+def daemon_reload(host: Host, systemctl: Sequence[str], report: EffectReport) -> None:
+    """Run ``systemctl daemon-reload`` if systemd runs; record a failure otherwise."""
+    if not host.systemd_running():
+        report.notes.append("systemd is not running (no /run/systemd/system): no daemon-reload")
+        return
+    try:
+        host.run([*systemctl, "daemon-reload"], check=True)
+    except CommandFailed as err:
+        report.failures.append(f"daemon-reload failed, systemd still uses the old units: {err}")
+        return
+    report.done.append("systemctl daemon-reload")
+
+
+# ------------------------------------------------------------------ sysctl
+def apply_sysctls(host: Host, text: str, path: str, report: EffectReport) -> None:
+    """Write each key of oomcfg's sysctl.d file whose live value differs."""
+    entries, _problems = parse_sysctl_text(text, path)
+    for entry in entries:
+        if not entry.is_glob:  # oomcfg never renders globs; a hand-made one is not ours
+            _apply_sysctl(host, entry, report)
+
+
+def _apply_sysctl(host: Host, entry: SysctlEntry, report: EffectReport) -> None:
+    current = host.sysctl_read(entry.key)
+    if current is None:
+        _sysctl_problem(report, entry, "this kernel has no such key")
+        return
+    if current.split() == entry.value.split():  # the kernel prints tabs where files have spaces
+        return
+    try:
+        host.sysctl_write(entry.key, entry.value)
+    except KernelWriteError as err:
+        _sysctl_problem(report, entry, _sysctl_reason(err), current)
+        return
+    report.done.append(f"sysctl {entry.key}: {current} -> {entry.value}")
+
+
+def _sysctl_reason(err: KernelWriteError) -> str:
+    if err.errno == errno.EROFS:
+        return "/proc/sys is read-only here (a container?); set it on the host instead"
+    if err.errno == errno.EINVAL:
+        return "the kernel rejected the value (out of range for this kernel)"
+    return err.strerror
+
+
+def _sysctl_problem(
+    report: EffectReport, entry: SysctlEntry, why: str, current: str | None = None
+) -> None:
+    now = "" if current is None else f" (it stays {current})"
+    line = f"sysctl {entry.key} = {entry.value} not applied{now}: {why}"
+    if entry.ignore_failure:
+        report.notes.append(line + " (ignored: the key is marked ignore_missing)")
+    else:
+        report.failures.append(line)
+
+
+# ------------------------------------------------------------------ live adjustment
+def show_argv(systemctl: Sequence[str], units: Sequence[str]) -> list[str]:
+    """The one ``systemctl show`` command live adjustment runs per batch."""
+    return [*systemctl, "show", "-p", ",".join(SHOW_PROPS), "--", *units]
+
+
+def show_units(host: Host, systemctl: Sequence[str], units: Sequence[str]) -> dict[str, UnitProps]:
+    """``systemctl show`` for many units in a few calls; raises CommandFailed."""
+    props: dict[str, UnitProps] = {}
+    for start in range(0, len(units), SHOW_BATCH):
+        batch = units[start : start + SHOW_BATCH]
+        done = host.run(show_argv(systemctl, batch), check=True)
+        props.update(parse_show(done.stdout, batch))
+    return props
+
+
+def adjust_pids(host: Host, pids: Sequence[int], adj: int) -> PidOutcome:
+    """Set oom_score_adj on every PID that differs; PIDs that vanish are skipped."""
+    changed: list[int] = []
+    kept: list[Kept] = []
+    for pid in pids:
+        current = parse_oom_score_adj(host.proc_read(pid, "oom_score_adj") or "")
+        if current is None or current == adj:
+            continue  # gone (proc(5): /proc/PID vanished) or already right
+        try:
+            host.proc_write(pid, "oom_score_adj", str(adj))
+        except KernelWriteError as err:
+            if not err.vanished:
+                comm = (host.proc_read(pid, "comm") or "?").strip()
+                kept.append(Kept(pid, comm, current, err.errno))
+            continue
+        changed.append(pid)
+    return PidOutcome(tuple(changed), tuple(kept))
+
+
+def live_adjust(
+    host: Host, targets: Sequence[tuple[str, int]], systemctl: Sequence[str], report: EffectReport
+) -> None:
+    """For each (unit, oom_score_adj) whose unit runs, set the value on its processes."""
+    if not targets:
+        return
+    if not host.systemd_running():
+        report.notes.append("systemd is not running: no units to adjust live")
+        return
+    try:
+        props = show_units(host, systemctl, [unit for unit, _adj in targets])
+    except CommandFailed as err:
+        report.failures.append(f"live adjustment: cannot ask systemd which units run: {err}")
+        return
+    capable = host.has_cap_sys_resource()
+    for unit, adj in targets:
+        unit_props = props.get(unit)
+        if unit_props is not None and unit_props.active_state in _RUNNING:
+            outcome = adjust_pids(host, _unit_pids(host, unit_props), adj)
+            _report_unit(report, unit, adj, outcome, capable)
+
+
+def _unit_pids(host: Host, props: UnitProps) -> list[int]:
+    pids = host.cgroup_procs(props.control_group) if props.control_group else []
+    return pids or ([props.main_pid] if props.main_pid else [])
+
+
+def _report_unit(
+    report: EffectReport, unit: str, adj: int, outcome: PidOutcome, capable: bool
+) -> None:
+    if outcome.changed:
+        pids = ", ".join(map(str, outcome.changed))
+        report.done.append(f"{unit}: oom_score_adj {adj} set on running PID(s) {pids}")
+    if outcome.kept:
+        report.failures.append(_kept_message(unit, adj, outcome.kept, capable))
+
+
+def _kept_message(unit: str, adj: int, kept: Sequence[Kept], capable: bool) -> str:
+    who = "; ".join(f"PID {k.pid} ({k.comm}) keeps {k.current}" for k in kept)
+    if all(k.errno == errno.EACCES for k in kept) and not capable:
+        return (
+            f"{unit}: cannot lower oom_score_adj to {adj}: {who}. Lowering it needs "
+            "CAP_SYS_RESOURCE, which this oomcfg process lacks (CapEff in /proc/self/status). "
+            f"Fix: restart the unit ('systemctl restart {unit}') so a service manager that "
+            "has CAP_SYS_RESOURCE applies OOMScoreAdjust= when it starts the process; in a "
+            "container without it the value cannot be lowered at all"
+        )
+    reasons = sorted({errno.errorcode.get(k.errno, str(k.errno)) for k in kept})
+    return f"{unit}: cannot set oom_score_adj {adj}: {who} ({', '.join(reasons)})"

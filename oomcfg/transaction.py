@@ -1,0 +1,146 @@
+"""All-or-nothing file changes under a root: stage, then rename, else restore.
+
+bad-inputs.md "Writing to a host": a zero-length unit file masks the unit, and
+a host where half the files changed is a state nobody tested. So a
+:class:`Transaction` first writes every new file to a temp file in its target
+directory and fsyncs it (any ENOSPC/EIO happens here, before anything is
+replaced), then renames them over their targets, removes what must go, and
+fsyncs every touched directory (rename(2) is atomic; the directory fsync makes
+it durable). If any step fails, every change already made is undone from the
+previous bytes held in memory, every temp file and new directory is removed,
+and :class:`~oomcfg.errors.ApplyFailed` says exactly what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import PurePosixPath
+
+from oomcfg.errors import ApplyFailed
+from oomcfg.host import Host, Staged
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """The desired end state of one path; ``data`` None removes it.
+
+    ``old``/``old_mode`` are what is there now (None: nothing), used to undo.
+    """
+
+    path: str
+    data: bytes | None
+    mode: int = 0o644
+    old: bytes | None = None
+    old_mode: int | None = None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What has been done so far, in order, so it can be undone exactly."""
+
+    created_dirs: list[str] = field(default_factory=list)
+    staged: dict[str, Staged] = field(default_factory=dict)
+    done: list[Write] = field(default_factory=list)
+    removed_dirs: list[str] = field(default_factory=list)
+
+
+class Transaction:
+    """Apply a list of :class:`Write` to a :class:`Host` atomically as a whole."""
+
+    def __init__(self, host: Host, prune_dirs: Sequence[str] = ()) -> None:
+        """``prune_dirs``: directories to remove when the removals leave them empty."""
+        self.host = host
+        self.prune_dirs = tuple(prune_dirs)
+        self._progress = _Progress()
+        self._step = ""
+
+    def run(self, writes: Sequence[Write]) -> None:
+        """Make every write happen, or none; raises ApplyFailed after undoing."""
+        try:
+            self._stage(writes)
+            self._commit(writes)
+            self._prune_empty_dirs()
+            self._sync(writes)
+        except OSError as err:
+            undo_problems = self._undo()
+            raise ApplyFailed(self._report(err, undo_problems)) from err
+
+    # ------------------------------------------------------------ forward steps
+    def _stage(self, writes: Sequence[Write]) -> None:
+        for w in writes:
+            if w.data is None:
+                continue
+            for rel in self.host.missing_dirs(_parent(w.path)):
+                self._step = f"creating the directory {rel}"
+                self.host.make_dir(rel)
+                self._progress.created_dirs.append(rel)
+            self._step = f"writing a temp file for {w.path}"
+            self._progress.staged[w.path] = self.host.stage(w.path, w.data, w.mode)
+
+    def _commit(self, writes: Sequence[Write]) -> None:
+        for w in writes:
+            if w.data is None:
+                self._step = f"removing {w.path}"
+                self.host.remove(w.path)
+            else:
+                self._step = f"renaming the new {w.path} into place"
+                self.host.commit(self._progress.staged[w.path])
+                del self._progress.staged[w.path]
+            self._progress.done.append(w)
+
+    def _prune_empty_dirs(self) -> None:
+        for rel in self.prune_dirs:
+            if not self.host.list_dir(rel) and self.host.path(rel).is_dir():
+                self._step = f"removing the emptied directory {rel}"
+                self.host.remove_dir(rel)
+                self._progress.removed_dirs.append(rel)
+
+    def _sync(self, writes: Sequence[Write]) -> None:
+        dirs = {_parent(w.path) for w in writes}
+        dirs |= {_parent(d) for d in self._progress.created_dirs + self._progress.removed_dirs}
+        for rel in sorted(dirs):
+            if self.host.path(rel).is_dir():
+                self._step = f"syncing the directory {rel or '/'}"
+                self.host.fsync_dir(rel)
+
+    # ------------------------------------------------------------ undo
+    def _undo(self) -> list[str]:
+        problems: list[str] = []
+        progress = self._progress
+        for rel in reversed(progress.removed_dirs):
+            _attempt(problems, f"recreate {rel}", partial(self.host.make_dirs, rel))
+        for w in reversed(progress.done):
+            _attempt(problems, f"restore {w.path}", partial(self._restore, w))
+        for staged in progress.staged.values():
+            _attempt(problems, f"remove {staged.temp}", partial(self.host.discard, staged))
+        for rel in reversed(progress.created_dirs):
+            _attempt(problems, f"remove {rel}", partial(self.host.remove_dir, rel))
+        return problems
+
+    def _restore(self, w: Write) -> None:
+        if w.old is None:
+            self.host.remove(w.path)
+        else:
+            self.host.write_atomic(w.path, w.old, w.old_mode or 0o644)
+
+    def _report(self, err: OSError, undo_problems: list[str]) -> str:
+        reason = err.strerror or str(err)
+        head = f"apply failed while {self._step}: {reason}"
+        if not undo_problems:
+            return f"{head}; every change was rolled back, the root is as it was before"
+        lines = [f"{head}; rolling back also failed:"] + [f"  {p}" for p in undo_problems]
+        return "\n".join(lines)
+
+
+def _attempt(problems: list[str], what: str, action: Callable[[], object]) -> None:
+    try:
+        action()
+    except OSError as err:
+        problems.append(f"could not {what}: {err.strerror or err}")
+
+
+def _parent(rel: str) -> str:
+    parent = str(PurePosixPath(rel).parent)
+    return "" if parent == "." else parent
