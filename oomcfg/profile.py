@@ -1,0 +1,197 @@
+"""Load profiles: read, validate, follow ``extends:``, merge, and remember who set what.
+
+Merge order (docs/profile-format.md, "Merging"): a file's ``extends:`` entries
+are merged first, in list order, each after its own ``extends:``; then the
+file itself on top. Several files on the command line merge left to right the
+same way. A file reached twice (two presets extending one base) is merged once,
+at its first place, so a later file's overrides are never undone by a base
+coming back. Later wins per leaf: ``services.db.memory.max`` from one file and
+``services.db.unit`` from another both survive; ``tier`` and ``oom_score_adj``
+replace each other, so "at most one of them" holds after every merge.
+
+Every file is read and checked even when an earlier one is bad, so one run
+reports every problem. Merging is a dict update over flat leaf paths: O(total
+keys), with no deep copies.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from oomcfg.diagnostics import Diagnostic, Position, Severity
+from oomcfg.errors import InputError
+from oomcfg.model import Profile, Service, SysctlSetting
+from oomcfg.profile_build import Flat, build_profile
+from oomcfg.resources import profiles_dir
+from oomcfg.schema import PRESET_NAME_RE, PROFILE, SERVICE, SLUGS
+from oomcfg.specs import INVALID, Ctx
+from oomcfg.yamlload import load_yaml_file
+
+#: ``tier`` <-> ``oom_score_adj``: setting one in a later file drops the other.
+_RIVAL = {a: b for a in SERVICE.exclusive for b in SERVICE.exclusive if a != b}
+
+
+class _Loader:
+    """Reads files depth-first through ``extends:`` and merges their leaves."""
+
+    def __init__(self) -> None:
+        self.diags: list[Diagnostic] = []
+        self.merged: Flat = {}
+        self.anchors: dict[tuple[str, ...], Position] = {}
+        self.sources: list[str] = []
+        self.done: set[str] = set()
+
+    def error(self, code: str, pos: Position | None, message: str, hint: str = "") -> None:
+        """Record a loader-level diagnostic (missing file, cycle, bad entry)."""
+        self.diags.append(Diagnostic(code, message, pos, slug=SLUGS[code], hint=hint))
+
+    def include(self, path: Path, shown: str, chain: tuple[tuple[str, str], ...] = (),
+                at: Position | None = None) -> None:
+        """Read ``path`` (shown as ``shown``), its extends first, then merge it."""
+        key = os.path.realpath(path)
+        if any(key == k for k, _ in chain):
+            names = [s for k, s in chain[[k for k, _ in chain].index(key):]]
+            self.error("OC061", at, "extends cycle: " + " -> ".join([*names, shown]),
+                       "remove one of these extends entries")
+            return
+        if key in self.done:
+            return
+        self.done.add(key)
+        if at is not None and not path.is_file():
+            self.error("OC060", at, f"extended profile {shown!r} does not exist")
+            return
+        node, diags = load_yaml_file(path, shown)
+        self.diags.extend(diags)
+        if node is None:
+            if not diags:
+                self.error("OC021", Position(shown), "the file is empty",
+                           "a profile starts with 'oomcfg: 1'")
+            return
+        ctx = Ctx(shown, self.diags, SLUGS)
+        PROFILE.walk(node, (), ctx)
+        extends = ctx.out.pop(("extends",), None)
+        if extends is not None and extends[0] is not INVALID:
+            for entry, pos in extends[0]:  # type: ignore[attr-defined]
+                self.extend(entry, pos, path, shown, (*chain, (key, shown)))
+        self.merge(ctx)
+
+    def extend(self, entry: str, pos: Position, parent: Path, parent_shown: str,
+               chain: tuple[tuple[str, str], ...]) -> None:
+        """Resolve one ``extends:`` entry (preset name or relative path) and include it."""
+        if "/" in entry or entry.endswith((".yaml", ".yml")):
+            target = parent.parent / entry
+            shown = entry
+            if not Path(entry).is_absolute():
+                shown = os.path.normpath(Path(parent_shown).parent / entry)
+            self.include(target, shown, chain, pos)
+        elif PRESET_NAME_RE.fullmatch(entry):
+            self.preset(entry, pos, chain)
+        else:
+            self.error("OC062", pos, f"extends entry {entry!r} is neither a preset name nor a "
+                       "path", "write a preset such as 'base-server' ([a-z0-9][a-z0-9_-]*) or "
+                       "a path such as './base.yaml'")
+
+    def preset(self, name: str, pos: Position, chain: tuple[tuple[str, str], ...]) -> None:
+        """A shipped preset: ``profiles/NAME.yaml`` from the wheel or the checkout."""
+        try:
+            directory = profiles_dir()
+        except FileNotFoundError as err:
+            self.error("OC060", pos, f"preset {name!r} cannot be found: {err}")
+            return
+        target = directory / f"{name}.yaml"
+        if not target.is_file():
+            shipped = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
+            self.error("OC060", pos, f"no shipped preset named {name!r}", f"presets: {shipped}")
+            return
+        self.include(target, str(target), chain, pos)
+
+    def merge(self, ctx: Ctx) -> None:
+        """Later wins per leaf; a ``tier`` drops an earlier ``oom_score_adj`` and vice versa."""
+        merged = self.merged
+        for path, leaf in ctx.out.items():
+            if len(path) == 3 and path[0] == "services":
+                rival = _RIVAL.get(path[2])
+                if rival is not None:
+                    merged.pop((path[0], path[1], rival), None)
+            merged[path] = leaf
+        for path, pos in ctx.anchors.items():
+            self.anchors.setdefault(path, pos)
+        self.sources.append(ctx.file)
+
+
+def check_profiles(paths: Sequence[str | Path]) -> tuple[Profile | None, list[Diagnostic]]:
+    """Load and merge ``paths`` left to right; never raises for bad input.
+
+    Returns the profile (None when any error was found) and every diagnostic
+    from every file, sorted by file, line and column. ``oomcfg lint`` uses this.
+    """
+    loader = _Loader()
+    if not paths:
+        loader.error("OC021", None, "no profile given", "name at least one profile file")
+    for path in paths:
+        loader.include(Path(path), str(path))
+    profile = build_profile(loader.merged, loader.anchors, tuple(loader.sources), loader.diags)
+    loader.diags.sort(key=Diagnostic.sort_key)
+    return profile, loader.diags
+
+
+def load_profiles(paths: Sequence[str | Path]) -> Profile:
+    """Load and merge ``paths``; raise :class:`InputError` with every error found."""
+    profile, diags = check_profiles(paths)
+    if profile is None:
+        raise InputError([d for d in diags if d.severity == Severity.ERROR])
+    return profile
+
+
+def explain(profile: Profile) -> list[tuple[str, str, Position]]:
+    """``(dotted path, rendered value, origin)`` for every value set, for ``render --explain``."""
+    rows: list[tuple[str, str, Position]] = []
+
+    def add(path: str, text: str) -> None:
+        pos = profile.origins.get(path)
+        if pos is not None:
+            rows.append((path, text, pos))
+
+    if profile.description:
+        add("description", profile.description)
+    for key, setting in profile.sysctl.items():
+        add(f"sysctl.{key}", _sysctl_text(setting))
+    for name, svc in profile.services.items():
+        for field, text in _service_texts(svc):
+            add(f"services.{name}.{field}", text)
+    return rows
+
+
+def _sysctl_text(setting: SysctlSetting) -> str:
+    flags = [f for f, on in (("passthrough", setting.passthrough),
+                             ("ignore_missing", setting.ignore_missing)) if on]
+    return str(setting.value) + (f" ({', '.join(flags)})" if flags else "")
+
+
+def _service_texts(svc: Service) -> list[tuple[str, str]]:
+    texts = [("unit", svc.unit), ("scope", svc.scope)]
+    if svc.tier is not None:
+        texts.append(("tier", f"{svc.tier.value} (oom_score_adj {svc.oom_score_adj})"))
+    elif svc.oom_score_adj is not None:
+        note = " (from_request)" if svc.adj_source == "from_request" else ""
+        texts.append(("oom_score_adj", f"{svc.oom_score_adj}{note}"))
+    if svc.oom_policy is not None:
+        texts.append(("oom_policy", svc.oom_policy))
+    for group, obj in (("memory", svc.memory), ("managed_oom", svc.managed_oom),
+                       ("init", svc.init)):
+        for field in getattr(obj, "__slots__", ()):
+            value = getattr(obj, field)
+            if value is not None:
+                texts.append((f"{group}.{field}", _text(value)))
+    return texts
+
+
+def _text(value: object) -> str:
+    render = getattr(value, "render", None)
+    if callable(render):
+        return str(render())
+    if isinstance(value, tuple):
+        return " ".join(value)
+    return str(value)

@@ -1,0 +1,184 @@
+"""From merged leaves to a :class:`~oomcfg.model.Profile`, with the rules that need the whole.
+
+After ``extends:`` and command-line merging, a service may take its ``unit``
+from one file and its ``tier`` from another, so these checks run on the
+merged leaves, never per file:
+
+* every service has a ``unit`` (OC021), and ``scope:`` matches the unit's form
+  (OC042, :func:`oomcfg.units.scope_error`);
+* each setting suits the unit type (OC043): ``OOMScoreAdjust=`` is an exec
+  setting (systemd.exec(5): service, socket, mount, swap), ``OOMPolicy=`` exists
+  for services and scopes (systemd.service(5), systemd.scope(5)), memory and
+  ManagedOOM settings need a cgroup (systemd.resource-control(5): service,
+  slice, scope, socket, mount, swap); ``init`` describes a service;
+* one service per unit (OC044): two drop-ins for one unit would fight;
+* ``memory_pressure_limit`` only with ``memory_pressure: kill`` (OC047,
+  systemd.resource-control(5)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from oomcfg.diagnostics import Diagnostic, Position
+from oomcfg.fieldspecs import FromRequest
+from oomcfg.model import (
+    TIER_SCORES,
+    InitSpec,
+    ManagedOOM,
+    Memory,
+    Profile,
+    Service,
+    SysctlSetting,
+    Tier,
+)
+from oomcfg.schema import SLUGS
+from oomcfg.specs import INVALID, Path
+from oomcfg.units import EXEC_TYPES, RESOURCE_TYPES, scope_error, unit_type
+
+Leaf = tuple[object, Position]
+Flat = dict[Path, Leaf]
+
+#: Top-level service field -> (unit types that accept it, the directive, its man page).
+_ACCEPTS: Mapping[str, tuple[frozenset[str], str]] = {
+    "tier": (EXEC_TYPES, "OOMScoreAdjust= (systemd.exec(5))"),
+    "oom_score_adj": (EXEC_TYPES, "OOMScoreAdjust= (systemd.exec(5))"),
+    "oom_policy": (frozenset({"service", "scope"}), "OOMPolicy= (systemd.service(5), .scope(5))"),
+    "memory": (RESOURCE_TYPES, "Memory*= (systemd.resource-control(5))"),
+    "managed_oom": (RESOURCE_TYPES, "ManagedOOM*= (systemd.resource-control(5))"),
+    "init": (frozenset({"service"}), "init (a description of a service)"),
+}
+
+
+def _error(diags: list[Diagnostic], code: str, pos: Position | None, message: str,
+           hint: str = "") -> None:
+    diags.append(Diagnostic(code, message, pos, slug=SLUGS.get(code, ""), hint=hint))
+
+
+def group_services(merged: Flat, anchors: Mapping[Path, Position]) -> dict[str, Flat]:
+    """Each service's leaves keyed by the path below it, in first-written order."""
+    groups: dict[str, Flat] = {p[1]: {} for p in anchors if len(p) == 2 and p[0] == "services"}
+    for path, leaf in merged.items():
+        if path[0] == "services":
+            groups.setdefault(path[1], {})[path[2:]] = leaf
+    return groups
+
+
+def check_service(name: str, fields: Flat, anchor: Position | None,
+                  diags: list[Diagnostic]) -> bool:
+    """The merged-profile rules for one service; True when it can be built."""
+    unit_leaf = fields.get(("unit",))
+    if unit_leaf is None:
+        _error(diags, "OC021", anchor, f"service {name!r} has no 'unit'",
+               "add 'unit: NAME.service' here or in a profile it extends")
+        return False
+    unit, unit_pos = unit_leaf
+    if unit is INVALID or not isinstance(unit, str):
+        return False
+    before = len(diags)
+    scope_leaf = fields.get(("scope",))
+    scope = scope_leaf[0] if scope_leaf else "unit"
+    if scope is not INVALID:
+        problem = scope_error(unit, scope)  # type: ignore[arg-type]
+        if problem is not None:
+            _error(diags, "OC042", scope_leaf[1] if scope_leaf else unit_pos, problem)
+    _check_unit_type(name, unit, fields, diags)
+    _check_pressure_limit(fields, diags)
+    return len(diags) == before and all(v is not INVALID for v, _ in fields.values())
+
+
+def _check_unit_type(name: str, unit: str, fields: Flat, diags: list[Diagnostic]) -> None:
+    utype = unit_type(unit)
+    reported: set[str] = set()
+    for path, (_, pos) in fields.items():
+        top = path[0]
+        accepts = _ACCEPTS.get(top)
+        if accepts is None or utype in accepts[0] or top in reported:
+            continue
+        reported.add(top)
+        types = ", ".join(sorted(accepts[0]))
+        _error(diags, "OC043", pos, f"service {name!r}: {top} has no effect on {unit!r}: "
+               f"{accepts[1]} applies only to {types} units", f"remove {top} from this service")
+
+
+def _check_pressure_limit(fields: Flat, diags: list[Diagnostic]) -> None:
+    limit = fields.get(("managed_oom", "memory_pressure_limit"))
+    mode = fields.get(("managed_oom", "memory_pressure"))
+    if limit is not None and (mode is None or mode[0] not in ("kill", INVALID)):
+        _error(diags, "OC047", limit[1], "memory_pressure_limit only takes effect with "
+               "memory_pressure: kill (systemd.resource-control(5))",
+               "set 'memory_pressure: kill' or remove the limit")
+
+
+def check_unique_units(services: Mapping[str, Flat], diags: list[Diagnostic]) -> None:
+    """OC044: two services must not name one unit (their drop-ins would collide)."""
+    seen: dict[str, tuple[str, Position]] = {}
+    for name, fields in services.items():
+        leaf = fields.get(("unit",))
+        if leaf is None or not isinstance(leaf[0], str):
+            continue
+        first = seen.setdefault(leaf[0], (name, leaf[1]))
+        if first[0] != name:
+            _error(diags, "OC044", leaf[1], f"unit {leaf[0]!r} of service {name!r} is already "
+                   f"used by service {first[0]!r} at {first[1]}", "keep one service per unit")
+
+
+def _values(fields: Flat, group: str) -> dict[str, Any]:
+    return {p[1]: v for p, (v, _) in fields.items() if p[0] == group}
+
+
+def build_service(name: str, fields: Flat) -> Service:
+    """A :class:`Service` from already checked leaves (no INVALID among them)."""
+    flat: dict[str, Any] = {p[0]: v for p, (v, _) in fields.items() if len(p) == 1}
+    score, source, tier = _score(flat)
+    init = _values(fields, "init")
+    return Service(
+        name=name, unit=flat["unit"], scope=flat.get("scope", "unit"),
+        oom_score_adj=score, adj_source=source, tier=tier, oom_policy=flat.get("oom_policy"),
+        memory=Memory(**_values(fields, "memory")),
+        managed_oom=ManagedOOM(**_values(fields, "managed_oom")),
+        init=InitSpec(**init) if init else None,
+    )
+
+
+def _score(flat: Mapping[str, Any]) -> tuple[int | None, Any, Tier | None]:
+    if "tier" in flat:
+        tier = Tier(flat["tier"])
+        return TIER_SCORES[tier], "tier", tier
+    adj = flat.get("oom_score_adj")
+    if isinstance(adj, FromRequest):
+        return adj.score, "from_request", None
+    if adj is None:
+        return None, "none", None
+    return adj, "explicit", None
+
+
+def origins(merged: Flat) -> dict[str, Position]:
+    """Dotted path -> position of the winning value; a tier also answers for oom_score_adj."""
+    found = {".".join(path): pos for path, (value, pos) in merged.items()
+             if value is not INVALID and path[0] != "extends"}
+    for path, (_, pos) in merged.items():
+        if len(path) == 3 and path[0] == "services" and path[2] == "tier":
+            found.setdefault(f"services.{path[1]}.oom_score_adj", pos)
+    return found
+
+
+def build_profile(merged: Flat, anchors: Mapping[Path, Position], sources: tuple[str, ...],
+                  diags: list[Diagnostic]) -> Profile | None:
+    """Run the merged-profile checks and build the model; None if anything is wrong."""
+    services = group_services(merged, anchors)
+    buildable = {name: check_service(name, fields, anchors.get(("services", name)), diags)
+                 for name, fields in services.items()}
+    check_unique_units(services, diags)
+    if any(d.severity == "error" for d in diags) or not all(buildable.values()):
+        return None
+    description = merged.get(("description",), ("", None))[0]
+    sysctl: dict[str, SysctlSetting] = {
+        p[1]: v for p, (v, _) in merged.items() if p[0] == "sysctl"  # type: ignore[misc]
+    }
+    return Profile(
+        version=1, description=str(description), sources=sources, sysctl=sysctl,
+        services={name: build_service(name, f) for name, f in services.items()},
+        origins=origins(merged),
+    )

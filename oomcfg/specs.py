@@ -1,0 +1,316 @@
+"""Declarative field specs: each one validates a YAML node *and* describes itself as JSON Schema.
+
+The profile format (:mod:`oomcfg.schema`) is a tree of these specs. Keeping the
+check and the JSON Schema on the same object is what makes the schema and the
+loader one source of truth: a field cannot be added to one and forgotten in
+the other.
+
+Two kinds of spec:
+
+* a *leaf* (:class:`Spec`) turns one node into a typed value, or reports a
+  diagnostic and returns :data:`INVALID`;
+* a *container* (:class:`Container`: :class:`MapSpec`, :class:`DictSpec`) walks
+  a mapping and writes every leaf into ``ctx.out`` under its path tuple, with
+  the node's position. That flat form makes ``extends:`` merging a plain dict
+  update (O(keys)) and gives provenance for free.
+
+The rules every leaf shares come from bad-inputs.md: integers are plain decimal
+only, no empty/``~`` value ever means "reset", a YAML boolean where a word
+belongs is an error that suggests quoting, and strings carry no control
+characters or trailing backslash (either would change what systemd reads).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from oomcfg.diagnostics import Diagnostic, Position
+from oomcfg.yamlload import YMap, YNode, YScalar, YSeq
+
+JSON = dict[str, Any]
+Path = tuple[str, ...]
+
+
+class _Invalid:
+    """The value of a field that was already reported: later checks skip it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Final = _Invalid()
+
+#: Plain decimal integers only: ``0100`` is octal to systemd and 100 to YAML 1.2,
+#: ``0x10``/``0o17``/``+5`` are spellings a reviewer misreads (bad-inputs.md).
+DECIMAL_RE = re.compile(r"-?(?:0|[1-9][0-9]*)")
+#: C0/C1 controls, DEL and Unicode line separators: each one can end a line in
+#: some reader of the rendered files (str.splitlines does for all of them).
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CLASS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
+
+
+class Ctx:
+    """One file's validation state: where we are, what was found, what was read."""
+
+    __slots__ = ("anchors", "codes", "diags", "file", "out")
+
+    def __init__(self, file: str, diags: list[Diagnostic], codes: Mapping[str, str]) -> None:
+        self.file = file
+        self.diags = diags
+        self.codes = codes  # code -> slug
+        self.out: dict[Path, tuple[object, Position]] = {}
+        self.anchors: dict[Path, Position] = {}  # where each container key was written
+
+    def pos(self, node: YNode) -> Position:
+        """The node's position in this file."""
+        return Position(self.file, node.line, node.col)
+
+    def error(self, code: str, node: YNode, message: str, hint: str = "") -> _Invalid:
+        """Record an error at ``node`` and return :data:`INVALID` for the caller to pass on."""
+        slug = self.codes.get(code, "")
+        self.diags.append(Diagnostic(code, message, self.pos(node), slug=slug, hint=hint))
+        return INVALID
+
+
+def kind_of(node: YNode) -> str:
+    """How a node reads to a user: 'a mapping', 'the integer 5', ..."""
+    if isinstance(node, YMap):
+        return "a mapping"
+    if isinstance(node, YSeq):
+        return "a list"
+    value = node.value
+    if isinstance(value, bool):
+        return f"the boolean {node.text}"
+    if isinstance(value, int | float):
+        return f"the number {node.text}"
+    return f"the string {node.text!r}"
+
+
+def did_you_mean(word: object, choices: Sequence[str]) -> str:
+    """A difflib hint ("did you mean 'oom_score_adj'?"), or an empty string."""
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def scalar(node: YNode, label: str, ctx: Ctx, expected: str) -> YScalar | None:
+    """The node as a non-null scalar, or None after reporting OC022/OC026."""
+    if isinstance(node, YScalar):
+        if node.value is None:
+            ctx.error("OC026", node, f"{label} has no value",
+                      f"write {expected}; an empty value never means 'reset' in a profile")
+            return None
+        return node
+    ctx.error("OC022", node, f"{label} must be {expected}, not {kind_of(node)}")
+    return None
+
+
+class Spec(ABC):
+    """A leaf: one node in, one typed value (or INVALID) out."""
+
+    @abstractmethod
+    def check(self, node: YNode, label: str, ctx: Ctx) -> object:
+        """Validate ``node`` (reported as ``label``) and return its typed value."""
+
+    @abstractmethod
+    def json(self) -> JSON:
+        """This spec as a JSON Schema (draft 2020-12) fragment."""
+
+
+class Container(ABC):
+    """A mapping whose values are walked into ``ctx.out`` one leaf at a time."""
+
+    @abstractmethod
+    def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
+        """Validate ``node`` and write its leaves under ``path``."""
+
+    @abstractmethod
+    def json(self) -> JSON:
+        """This spec as a JSON Schema (draft 2020-12) fragment."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One key of a mapping: its spec, what it means (docs and JSON Schema), required or not."""
+
+    name: str
+    spec: Spec | Container
+    doc: str
+    required: bool = False
+
+
+class IntSpec(Spec):
+    """A plain decimal integer in ``minimum..maximum``."""
+
+    def __init__(self, minimum: int, maximum: int) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def check(self, node: YNode, label: str, ctx: Ctx) -> object:
+        """Reject quoted, float, bool and non-decimal spellings, then check the range."""
+        s = scalar(node, label, ctx, "an integer")
+        if s is None:
+            return INVALID
+        value = s.value
+        if type(value) is not int:
+            return self._not_int(s, label, ctx)
+        if not DECIMAL_RE.fullmatch(s.text):
+            return ctx.error("OC024", s, f"{label} {s.text} is not a plain decimal integer",
+                             f"write {value} if that is what you mean: leading zeros, '+', "
+                             "0x and 0o are ambiguous, systemd reads 010 as octal 8")
+        if not self.minimum <= value <= self.maximum:
+            return self.out_of_range(s, label, ctx)
+        return value
+
+    def out_of_range(self, s: YScalar, label: str, ctx: Ctx) -> object:
+        """Report a value outside ``minimum..maximum``."""
+        return ctx.error("OC025", s, f"{label} {s.text} is out of range "
+                         f"{self.minimum}..{self.maximum}")
+
+    def _not_int(self, s: YScalar, label: str, ctx: Ctx) -> _Invalid:
+        value = s.value
+        if isinstance(value, str) and s.quoted and DECIMAL_RE.fullmatch(value):
+            return ctx.error("OC024", s, f"{label} is the quoted string {s.text!r}, not an "
+                             "integer", "remove the quotes")
+        if isinstance(value, float):
+            return ctx.error("OC024", s, f"{label} {s.text} is not an integer",
+                             f"write a whole number in {self.minimum}..{self.maximum}")
+        return ctx.error("OC022", s, f"{label} must be an integer in "
+                         f"{self.minimum}..{self.maximum}, not {kind_of(s)}")
+
+    def json(self) -> JSON:
+        """``integer`` with the range."""
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+
+def mapping(node: YNode, label: str, ctx: Ctx) -> YMap | None:
+    """The node as a mapping, or None after reporting OC022/OC026."""
+    if isinstance(node, YMap):
+        return node
+    if isinstance(node, YScalar) and node.value is None:
+        ctx.error("OC026", node, f"{label} has no value",
+                  "write a mapping (or leave the key out); an empty value never means 'reset'")
+    else:
+        ctx.error("OC022", node, f"{label} must be a mapping, not {kind_of(node)}")
+    return None
+
+
+class MapSpec(Container):
+    """A closed mapping: known keys only (with a "did you mean"), required keys present.
+
+    ``exclusive`` lists keys of which at most one may be set in one mapping;
+    merging keeps that true across files (:func:`oomcfg.profile`).
+    """
+
+    def __init__(self, what: str, fields: Sequence[Field],
+                 exclusive: Sequence[str] = ()) -> None:
+        self.what = what
+        self.fields = {f.name: f for f in fields}
+        self.names = tuple(self.fields)
+        self.required = tuple(f.name for f in fields if f.required)
+        self.exclusive = tuple(exclusive)
+
+    def items(self, node: YNode, label: str, ctx: Ctx) -> list[tuple[Field, YScalar, YNode]]:
+        """The mapping's known (field, key, value) triples; reports everything else."""
+        m = mapping(node, label, ctx)
+        if m is None:
+            return []
+        found: list[tuple[Field, YScalar, YNode]] = []
+        fields = self.fields
+        for key, value in m.items:
+            field = fields.get(key.value) if isinstance(key.value, str) else None
+            if field is None:
+                ctx.error("OC020", key, f"unknown key {key.text!r} in {self.what} "
+                          f"(allowed: {', '.join(self.names)})", did_you_mean(key.text, self.names))
+            else:
+                found.append((field, key, value))
+        if self.required or self.exclusive:
+            self._presence(m, {f.name for f, _, _ in found}, label, ctx)
+        return found
+
+    def _presence(self, m: YMap, present: set[str], label: str, ctx: Ctx) -> None:
+        for name in self.required:
+            if name not in present:
+                ctx.error("OC021", m, f"{label} lacks the required key {name!r}")
+        both = [name for name in self.exclusive if name in present]
+        if len(both) > 1:
+            second = next(k for k, _ in reversed(m.items) if k.value in both)
+            ctx.error("OC045", second, f"{label} sets both {both[0]!r} and {both[1]!r}",
+                      f"set exactly one of {' or '.join(self.exclusive)}")
+
+    def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
+        """Write each leaf under ``path + (key,)``; recurse into nested containers."""
+        label = ".".join(path) if path else "the profile"
+        out = ctx.out
+        for field, key, value in self.items(node, label, ctx):
+            sub = (*path, field.name)
+            spec = field.spec
+            if isinstance(spec, Container):
+                ctx.anchors.setdefault(sub, ctx.pos(key))
+                spec.walk(value, sub, ctx)
+            else:
+                out[sub] = (spec.check(value, field.name, ctx), ctx.pos(value))
+
+    def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
+        """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
+        before = len(ctx.diags)
+        result = {f.name: f.spec.check(v, f.name, ctx)  # type: ignore[union-attr]
+                  for f, _, v in self.items(node, label, ctx)}
+        return None if len(ctx.diags) > before else result
+
+    def json(self) -> JSON:
+        """A closed ``object`` with per-property descriptions."""
+        schema: JSON = {
+            "type": "object",
+            "properties": {
+                f.name: {"description": f.doc, **f.spec.json()} for f in self.fields.values()
+            },
+            "additionalProperties": False,
+        }
+        if self.required:
+            schema["required"] = list(self.required)
+        if self.exclusive:
+            schema["not"] = {"required": list(self.exclusive[:2])}
+        return schema
+
+
+class DictSpec(Container):
+    """A mapping keyed by user-chosen names (``services:``), each value a :class:`MapSpec`."""
+
+    def __init__(self, what: str, key_pattern: str, key_doc: str, value: MapSpec,
+                 max_key_len: int = 255) -> None:
+        self.what = what
+        self.key_re = re.compile(key_pattern)
+        self.key_doc = key_doc
+        self.value = value
+        self.max_key_len = max_key_len
+
+    def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
+        """Validate each name, then walk its value under ``path + (name,)``."""
+        m = mapping(node, ".".join(path), ctx)
+        if m is None:
+            return
+        for key, value in m.items:
+            name = key.value
+            if not (isinstance(name, str) and len(name) <= self.max_key_len
+                    and self.key_re.fullmatch(name)):
+                ctx.error("OC048", key, f"invalid {self.what} name {key.text!r}",
+                          f"allowed: {self.key_doc}, at most {self.max_key_len} characters")
+                continue
+            sub = (*path, name)
+            ctx.anchors.setdefault(sub, ctx.pos(key))
+            self.value.walk(value, sub, ctx)
+
+    def json(self) -> JSON:
+        """``object`` whose property names match the key pattern."""
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": f"^(?:{self.key_re.pattern})$",
+                              "maxLength": self.max_key_len},
+            "additionalProperties": self.value.json(),
+        }
