@@ -53,6 +53,54 @@ def _fail(err: OomcfgError) -> NoReturn:
     raise typer.Exit(int(err.exit_code))
 
 
+class ValidateFormat(StrEnum):
+    """Output forms of ``oomcfg validate`` (JSON: docs/validate.md)."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
+    profiles: Annotated[
+        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
+    ],
+    root: Annotated[
+        Path, typer.Option("--root", help="Host root to read (files, /proc, /sys under it).")
+    ] = Path("/"),
+    proc: Annotated[
+        Path | None, typer.Option("--proc", help="Read /proc from DIR (default ROOT/proc).")
+    ] = None,
+    sys_dir: Annotated[
+        Path | None, typer.Option("--sys", help="Read /sys from DIR (default ROOT/sys).")
+    ] = None,
+    fmt: Annotated[
+        ValidateFormat, typer.Option("--format", help="text, or JSON (docs/validate.md).")
+    ] = ValidateFormat.TEXT,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="LAYERS",
+                     help="Comma-separated: sysctl,units,processes (default: all)."),
+    ] = None,
+) -> None:
+    """Check the live host against profiles (exit 0 ok, 1 drift, 3 bad profile, 4 cannot check)."""
+    from oomcfg.validate_cmd import ValidateRequest, parse_only, run_validate  # noqa: PLC0415
+
+    layers = parse_only(only)
+    if isinstance(layers, str):
+        sys.stderr.write(f"oomcfg: {layers}\n")
+        _finish(ExitCode.USAGE)
+    request = ValidateRequest(
+        profiles=tuple(profiles), root=root, proc=proc, sys=sys_dir,
+        json_format=fmt is ValidateFormat.JSON, only=layers,
+    )
+    try:
+        code = run_validate(request, sys.stdout, sys.stderr)
+    except OomcfgError as err:
+        _fail(err)
+    _finish(code)
+
+
 class ApplyFormat(StrEnum):
     """Output forms of ``oomcfg apply``."""
 
