@@ -13,25 +13,8 @@ quoted and block scalars are always strings. We never compose PyYAML nodes:
 its composer calls the 1.1 regex resolvers for every node (about 8x slower
 than the events alone) and forgets anchors that are never used.
 
-Diagnostic codes (``path:line:col: error[CODE]: message (hint)``); :data:`CODES`
-holds each one's slug and hint:
-
-======  ====================================================================
-OC001   file larger than :data:`MAX_BYTES` (checked before decoding)
-OC002   not UTF-8 (at the bad byte), or a UTF-8 byte order mark
-OC003   control character: C0 other than tab/LF/CR, DEL, C1 other than NEL,
-        U+FFFE/U+FFFF (outside YAML's printable set, spec 5.1)
-OC004   YAML syntax error, at libyaml's problem mark
-OC005   duplicate mapping key, naming both lines
-OC006   anchor (``&a``) or alias (``*a``): rejected, never expanded
-OC007   explicit tag (``!!str``, ``!foo``, ``!!python/...``, even ``!``)
-OC008   nesting deeper than :data:`MAX_DEPTH` collections
-OC009   mapping key that is a sequence or mapping
-OC010   more than one document in the file
-OC011   ``%YAML`` / ``%TAG`` directive (the core schema is not negotiable)
-OC012   decimal integer longer than Python converts (4300 digits)
-OC013   file cannot be read (missing, a directory, permission)
-======  ====================================================================
+Every problem is a diagnostic ``path:line:col: error[CODE]: message (hint)``
+with a code from :data:`CODES` (OC001-OC019 belong to this module).
 
 What is returned: ``(None, diags)`` when the bytes or the syntax are bad (the
 parser cannot go on) or the file has no document; otherwise the root node
@@ -55,6 +38,7 @@ and ``\\n`` line breaks, as libyaml does.
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -92,23 +76,41 @@ MAX_DEPTH = 64
 #: At most this many OC002/OC003 findings per file (a binary file has many).
 MAX_BYTE_FINDINGS = 20
 
-#: code -> (slug, hint): what each diagnostic of this module tells the user to do.
+#: code -> (slug, what it means): this module's codes, the same shape as
+#: ``oomcfg.schema.CODES`` so docs and SARIF rules are built from both alike.
 CODES: dict[str, tuple[str, str]] = {
-    "OC001": ("file-too-large", f"split the profile; the limit is {MAX_BYTES >> 20} MiB"),
-    "OC002": ("not-utf8", "save the file as UTF-8 without a byte order mark"),
-    "OC003": ("control-character", "only tab, line breaks and printable characters may appear"),
-    "OC004": ("yaml-syntax", ""),
-    "OC005": ("duplicate-key", "YAML keeps only one of them; remove or rename one"),
-    "OC006": ("anchor-alias", "write each value out; anchors and aliases are rejected"),
-    "OC007": ("tag", "remove the tag; the profile schema gives every value its type"),
-    "OC008": ("too-deep", f"a profile nests a few levels; the limit is {MAX_DEPTH}"),
-    "OC009": ("complex-key", "use a plain name as the key"),
-    "OC010": ("multiple-documents", "a profile is exactly one YAML document; remove the '---'"),
-    "OC011": ("directive", "remove it; oomcfg always reads YAML 1.2 with the core schema"),
-    "OC012": ("integer-too-long", "no profile value needs that many digits"),
-    "OC013": ("unreadable", "check the path and its permissions"),
+    "OC001": ("file-too-large", "the file is larger than MAX_BYTES (checked before decoding)"),
+    "OC002": ("not-utf8", "a byte that is not UTF-8, or a UTF-8 byte order mark"),
+    "OC003": ("control-character", "a character outside YAML's printable set (spec 5.1): "
+              "C0 other than tab/LF/CR, DEL, C1 other than NEL, U+FFFE, U+FFFF"),
+    "OC004": ("yaml-syntax", "a YAML syntax error, at libyaml's problem mark"),
+    "OC005": ("duplicate-key", "a mapping key given twice; the message names both lines"),
+    "OC006": ("anchor-alias", "an anchor (&a) or alias (*a): rejected, never expanded"),
+    "OC007": ("tag", "any explicit tag: !!str, !foo, !!python/..., even a bare !"),
+    "OC008": ("too-deep", "collections nested deeper than MAX_DEPTH"),
+    "OC009": ("complex-key", "a mapping key that is a sequence or a mapping"),
+    "OC010": ("multiple-documents", "more than one YAML document in the file"),
+    "OC011": ("directive", "a %YAML or %TAG directive (the core schema is not negotiable)"),
+    "OC012": ("integer-too-long", "a decimal integer longer than Python converts (4300 digits)"),
+    "OC013": ("unreadable", "the file cannot be read (missing, a directory, no permission)"),
+}  # fmt: skip
+#: What each code tells the user to do (the diagnostic's hint).
+_HINTS: dict[str, str] = {
+    "OC001": f"split the profile; the limit is {MAX_BYTES >> 20} MiB",
+    "OC002": "save the file as UTF-8 without a byte order mark",
+    "OC003": "only tab, line breaks and printable characters may appear",
+    "OC005": "YAML keeps only one of them; remove or rename one",
+    "OC006": "write each value out; anchors and aliases are rejected",
+    "OC007": "remove the tag; the profile schema gives every value its type",
+    "OC008": f"a profile nests a few levels; the limit is {MAX_DEPTH}",
+    "OC009": "use a plain name as the key",
+    "OC010": "a profile is exactly one YAML document; remove the '---'",
+    "OC011": "remove it; oomcfg always reads YAML 1.2 with the core schema",
+    "OC012": "no profile value needs that many digits",
+    "OC013": "check the path and its permissions",
 }
 
+_BAD_BYTES = re.compile("[\udc80-\udcff]+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 # YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
 _WORDS: dict[str, object] = {
@@ -200,9 +202,8 @@ def _tag_text(tag: str) -> str:
 
 
 def _diag(code: str, message: str, pos: Position) -> Diagnostic:
-    """An error with the code's slug and hint from :data:`CODES`."""
-    slug, hint = CODES[code]
-    return Diagnostic(code, message, pos, slug=slug, hint=hint)
+    """An error with the code's slug and hint."""
+    return Diagnostic(code, message, pos, slug=CODES[code][0], hint=_HINTS.get(code, ""))
 
 
 def _where(event: Event) -> tuple[int, int]:
@@ -378,43 +379,41 @@ def _position(path: str, text: str, index: int) -> Position:
     return Position(path, text.count("\n", 0, line_start) + 1, index - line_start + 1)
 
 
+def _findings(
+    pattern: re.Pattern[str], text: str, path: str, code: str, template: str, *, offset: int = 0
+) -> list[Diagnostic]:
+    """One diagnostic per match, at most MAX_BYTE_FINDINGS (a binary file matches a lot).
+
+    ``template`` is formatted with the code point of the match's first character
+    minus ``offset``.
+    """
+    matches = itertools.islice(pattern.finditer(text), MAX_BYTE_FINDINGS)
+    return [
+        _diag(code, template.format(ord(m.group()[0]) - offset), _position(path, text, m.start()))
+        for m in matches
+    ]
+
+
 def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> str | None:
-    """Strict UTF-8 decode; every bad byte (up to a cap) becomes OC002."""
+    """Strict UTF-8 decode; each run of bad bytes becomes OC002 at its first byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8", "surrogateescape")
-    for found, match in enumerate(re.finditer("[\udc80-\udcff]+", text)):
-        if found == MAX_BYTE_FINDINGS:
-            break
-        byte = ord(match.group()[0]) - 0xDC00
-        diags.append(
-            _diag("OC002", f"invalid UTF-8 byte 0x{byte:02x}", _position(path, text, match.start()))
-        )
+        text = data.decode("utf-8", "surrogateescape")  # bad byte b -> U+DC00 + b
+    template = "invalid UTF-8 byte 0x{:02x}"
+    diags.extend(_findings(_BAD_BYTES, text, path, "OC002", template, offset=0xDC00))
     return None
 
 
 def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
     """OC002 for a byte order mark, OC003 for each control character; False if any OC003."""
     if text.startswith("\ufeff"):
-        diags.append(
-            _diag("OC002", "UTF-8 byte order mark at the start of the file", Position(path, 1, 1))
-        )
-    clean = True
-    for found, match in enumerate(_CONTROL.finditer(text)):
-        if found == MAX_BYTE_FINDINGS:
-            break
-        clean = False
-        char = ord(match.group())
-        diags.append(
-            _diag(
-                "OC003",
-                f"control character U+{char:04X} is not allowed",
-                _position(path, text, match.start()),
-            )
-        )
-    return clean
+        bom = "UTF-8 byte order mark at the start of the file"
+        diags.append(_diag("OC002", bom, Position(path, 1, 1)))
+    template = "control character U+{:04X} is not allowed"
+    found = _findings(_CONTROL, text, path, "OC003", template)
+    diags.extend(found)
+    return not found
 
 
 def _events(data: bytes) -> Iterator[Event]:
