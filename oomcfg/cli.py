@@ -53,6 +53,56 @@ def _fail(err: OomcfgError) -> NoReturn:
     raise typer.Exit(int(err.exit_code))
 
 
+class RenderFormat(StrEnum):
+    """Output forms of ``oomcfg render``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+def render(  # noqa: PLR0917 - Typer maps each parameter to one option
+    profiles: Annotated[
+        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the tree under DIR (created if missing) instead "
+                     "of printing it."),
+    ] = None,
+    fmt: Annotated[
+        RenderFormat, typer.Option("--format", help="text, or a JSON manifest with sha256.")
+    ] = RenderFormat.TEXT,
+    systemd_version: Annotated[
+        int | None,
+        typer.Option("--systemd-version", min=200, metavar="N",
+                     help="Target systemd N: omit or rename what it lacks (with a note)."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="TARGETS",
+                     help="Comma-separated targets (default: systemd,sysctl)."),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the file:line:col that set each value.")
+    ] = False,
+) -> None:
+    """Render profiles into systemd drop-ins and a sysctl.d file (exit 3: invalid profile)."""
+    from oomcfg.render_cmd import RenderRequest, parse_only, run_render  # noqa: PLC0415
+
+    targets = parse_only(only)
+    request = RenderRequest(
+        profiles=tuple(profiles), out_dir=out, json_format=fmt is RenderFormat.JSON,
+        systemd_version=systemd_version, only=None if targets is None else tuple(targets),
+        explain=explain,
+    )
+    try:
+        code = run_render(request, sys.stdout, sys.stderr)
+    except OomcfgError as err:
+        _fail(err)
+    _finish(code)
+
+
 class ValidateFormat(StrEnum):
     """Output forms of ``oomcfg validate`` (JSON: docs/validate.md)."""
 

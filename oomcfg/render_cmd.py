@@ -1,0 +1,121 @@
+"""``oomcfg render``: load profiles, render them, print or write the files.
+
+The command is a function from its options to an :class:`ExitCode`; output
+goes to the streams it is given. Bad profiles raise
+:class:`~oomcfg.errors.InputError` from the loader *before* anything is
+written, so a failed run leaves ``--out DIR`` untouched (bad-inputs.md).
+
+Output forms:
+
+* text, no ``--out``: every file, each after a ``==> PATH <==`` line (the
+  format of ``head``/``tail`` with several files), a blank line between files;
+* text with ``--out DIR``: the tree under DIR and one summary line;
+* ``--format json``: a manifest ``[{path, mode, kind, unit, sha256, content}]``
+  (``mode`` as an octal string, ``sha256`` of the UTF-8 content), also with
+  ``--out``;
+* ``--explain`` (text only): after the files, every value of the merged
+  profile as ``file:line:col: services.db.memory.max = 8G``, so a reviewer sees
+  which file in the ``extends:`` chain set it (:func:`oomcfg.profile.explain`).
+
+Notes (directives omitted or renamed for ``--systemd-version``) go to stderr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from oomcfg.errors import ExitCode, InputError
+from oomcfg.model import Profile, RenderedFile
+from oomcfg.render import RenderResult, render, select_targets
+
+
+def parse_only(values: Sequence[str] | None) -> list[str] | None:
+    """``--only a,b --only c`` -> ``["a", "b", "c"]``; None when the option was not given."""
+    if not values:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def manifest(files: Sequence[RenderedFile]) -> list[dict[str, object]]:
+    """The JSON manifest entries for ``files``."""
+    return [
+        {
+            "path": f.path,
+            "mode": f"{f.mode:04o}",
+            "kind": f.kind,
+            "unit": f.unit,
+            "sha256": hashlib.sha256(f.content.encode()).hexdigest(),
+            "content": f.content,
+        }
+        for f in files
+    ]
+
+
+def _print_text(result: RenderResult, out: TextIO) -> None:
+    for index, file in enumerate(result.files):
+        if index:
+            out.write("\n")
+        out.write(f"==> {file.path} <==\n{file.content}")
+
+
+def _print_explain(profile: Profile, out: TextIO) -> None:
+    from oomcfg.profile import explain  # noqa: PLC0415 - with the loader, only when asked
+
+    for dotted, text, pos in explain(profile):
+        out.write(f"{pos}: {dotted} = {text}\n")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """The ``render`` command's options, as parsed by the CLI."""
+
+    profiles: tuple[Path, ...]
+    out_dir: Path | None = None
+    json_format: bool = False
+    systemd_version: int | None = None
+    only: tuple[str, ...] | None = None
+    explain: bool = False
+
+
+def run_render(request: RenderRequest, stdout: TextIO, stderr: TextIO) -> ExitCode:
+    """Run ``oomcfg render``; InputError (bad profile) -> diagnostics on stderr, exit 3."""
+    if request.explain and request.json_format:
+        stderr.write("oomcfg: --explain is a text report; use it without --format json\n")
+        return ExitCode.USAGE
+    from oomcfg.profile import load_profiles  # noqa: PLC0415 - YAML only when needed (P1/P2)
+
+    select_targets(request.only)  # a usage error comes before any profile problem
+    try:
+        profile = load_profiles([str(p) for p in request.profiles])
+    except InputError as err:
+        for diagnostic in err.diagnostics:
+            stderr.write(diagnostic.format() + "\n")
+        return ExitCode.INVALID_INPUT
+    result = render(profile, systemd_version=request.systemd_version, only=request.only)
+    for note in result.notes:
+        stderr.write(note.format() + "\n")
+    _emit(profile, result, request, stdout)
+    return ExitCode.OK
+
+
+def _emit(profile: Profile, result: RenderResult, request: RenderRequest, out: TextIO) -> None:
+    if request.out_dir is not None:
+        from oomcfg.outtree import write_tree  # noqa: PLC0415 - only with --out
+
+        count = write_tree(request.out_dir, result.files)
+        if not request.json_format:
+            out.write(f"wrote {count} file(s) under {request.out_dir}\n")
+    if request.json_format:
+        json.dump(manifest(result.files), out, indent=2)
+        out.write("\n")
+    elif request.out_dir is None:
+        _print_text(result, out)
+    if request.explain:
+        if result.files and request.out_dir is None:
+            out.write("\n")
+        _print_explain(profile, out)
