@@ -27,6 +27,7 @@ from itertools import pairwise
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.initscripts import INIT_TARGETS
 from oomcfg.model import DROPIN_NAME, MARKER, SYSCTL_FILE, Profile, RenderedFile, Service
 from oomcfg.render_check import RenderInvariantError, check_sysctl_text, check_unit_text
 from oomcfg.resources import profiles_dir
@@ -286,7 +287,11 @@ def render_sysctl(profile: Profile, options: RenderOptions) -> list[RenderedFile
 
 
 #: The registry: target name -> renderer. Add entries to register more targets.
-TARGETS: dict[str, Target] = {"systemd": render_systemd, "sysctl": render_sysctl}
+#: The init-system targets (sysv, openrc, upstart, runit, supervisord, compose)
+#: come from oomcfg.initscripts; they render only when selected with ``--only``.
+TARGETS: dict[str, Target] = {
+    "systemd": render_systemd, "sysctl": render_sysctl, **INIT_TARGETS,
+}
 
 #: Targets rendered when the caller does not pass ``only``.
 DEFAULT_TARGETS: tuple[str, ...] = ("systemd", "sysctl")
