@@ -79,17 +79,17 @@ class EnumSpec(Spec):
 class TextSpec(Spec):
     """A non-empty string without control characters or a trailing backslash.
 
-    ``pattern`` (anchored) narrows it further; ``systemd_value`` also refuses
-    ``#`` and ``;``, which systemd does not treat as comments inside a value
-    but which make the whole value invalid (systemd.syntax(7)).
+    ``pattern`` (anchored) narrows it further. Every typed field that reaches a
+    systemd file has a pattern (or its own grammar) without ``#`` and ``;``:
+    systemd does not treat them as comments inside a value, but they make the
+    whole value invalid (systemd.syntax(7)). Free text (``description``) keeps
+    them, and ``%``, which the renderer escapes as ``%%``.
     """
 
-    def __init__(self, what: str, pattern: str | None = None, max_len: int | None = None,
-                 systemd_value: bool = False) -> None:
+    def __init__(self, what: str, pattern: str | None = None, max_len: int | None = None) -> None:
         self.what = what
         self.pattern = re.compile(pattern) if pattern else None
         self.max_len = max_len
-        self.systemd_value = systemd_value
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
         """The string, if it is clean and matches."""
@@ -117,8 +117,6 @@ class TextSpec(Spec):
                     "newlines and control characters would inject lines into rendered files")
         if text.endswith("\\"):
             return ("OC028", "ends with a backslash", "systemd would join it with the next line")
-        if self.systemd_value and ("#" in text or ";" in text):
-            return ("OC028", "contains '#' or ';'", "systemd would reject the whole value")
         return None
 
     def shape(self, text: str) -> tuple[str, str, str] | None:
@@ -131,8 +129,8 @@ class TextSpec(Spec):
 
     def json(self) -> JSON:
         """``string`` with the same character rules as patterns."""
-        forbidden = CONTROL_CLASS + ("#;" if self.systemd_value else "")
-        rules: list[JSON] = [{"pattern": f"^[^{forbidden}]*$"}, {"not": {"pattern": "\\\\$"}}]
+        rules: list[JSON] = [{"pattern": f"^[^{CONTROL_CLASS}]*$"},
+                             {"not": {"pattern": "\\\\$"}}]
         if self.pattern is not None:
             rules.append({"pattern": f"^(?:{self.pattern.pattern})$"})
         schema: JSON = {"type": "string", "minLength": 1, "allOf": rules}

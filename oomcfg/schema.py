@@ -42,8 +42,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "OC025": ("out-of-range", "an integer outside its allowed range"),
     "OC026": ("empty-value", "an empty, ~ or null value, or an empty string (never a reset)"),
     "OC027": ("unknown-word", "a word that is not one of the allowed values"),
-    "OC028": ("unsafe-text", "a control character, line break or trailing backslash, or "
-              "'#'/';' in a value systemd reads"),
+    "OC028": ("unsafe-text", "a control character, line break or trailing backslash in text"),
     "OC029": ("bad-text", "text that does not match its allowed form or is too long"),
     "OC030": ("unsupported-version", "'oomcfg:' is not a format version this oomcfg reads (1)"),
     "OC031": ("bad-size", "a memory size that is not bytes, K/M/G/T, N% or infinity"),

@@ -102,7 +102,7 @@ def did_you_mean(word: object, choices: Sequence[str]) -> str:
 def scalar(node: YNode, label: str, ctx: Ctx, expected: str) -> YScalar | None:
     """The node as a non-null scalar, or None after reporting OC022/OC026."""
     if isinstance(node, YScalar):
-        if node.value is None:
+        if node.value is None or node.value == "":
             ctx.error("OC026", node, f"{label} has no value",
                       f"write {expected}; an empty value never means 'reset' in a profile")
             return None
