@@ -224,6 +224,14 @@ def parse_btime(proc_stat_text: str) -> int | None:
     return None
 
 
+def parse_uptime(uptime_text: str) -> float | None:
+    """Seconds since boot: the first number of /proc/uptime (proc(5))."""
+    try:
+        return float(uptime_text.split(maxsplit=1)[0])
+    except (IndexError, ValueError):
+        return None
+
+
 def parse_mem_total(meminfo_text: str) -> int | None:
     """MemTotal of /proc/meminfo in bytes (proc(5) prints kB, meaning KiB)."""
     for line in meminfo_text.splitlines():

@@ -13,6 +13,7 @@ profile's cgroups are read -- never a scan of all of /proc, except the
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -31,6 +32,7 @@ from oomcfg.liveparse import (
     parse_pidfile,
     parse_show,
     parse_start_ticks,
+    parse_uptime,
 )
 from oomcfg.model import Profile, Service
 from oomcfg.sysctld import sysctl_config_files
@@ -186,6 +188,14 @@ def _proc_info(host: Host, pid: int, boot: float | None) -> ProcInfo | None:
 
 
 def _boot_time(host: Host) -> float | None:
+    """Boot time in epoch seconds, to compare process start times with file mtimes.
+
+    ``now - /proc/uptime`` is good to ~10 ms (start times count from boot on the
+    same clock); /proc/stat's ``btime`` is whole seconds, the fallback.
+    """
+    uptime = parse_uptime(_safe_text(host, "proc/uptime") or "")
+    if uptime is not None:
+        return time.time() - uptime
     btime = parse_btime(_safe_text(host, "proc/stat") or "")
     return None if btime is None else float(btime)
 

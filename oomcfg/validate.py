@@ -51,9 +51,6 @@ CODES: dict[str, str] = {
     "OV040": "cannot-check",
 }
 
-#: btime in /proc/stat is whole seconds, so a process start time is known to ~1 s.
-START_TIME_SLACK = 1.0
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -342,7 +339,7 @@ def _newest_dropin(props: UnitProps, state: LiveState) -> float | None:
 
 
 def _started_before(proc: ProcInfo, newest: float | None) -> bool:
-    return proc.start is not None and newest is not None and proc.start < newest + START_TIME_SLACK
+    return proc.start is not None and newest is not None and proc.start < newest
 
 
 def _int_or_none(text: str) -> int | None:

@@ -19,6 +19,7 @@ from oomcfg.liveparse import (
     parse_pidfile,
     parse_show,
     parse_start_ticks,
+    parse_uptime,
 )
 from oomcfg.probe import show_argv
 
@@ -103,6 +104,8 @@ def test_start_ticks_skip_a_comm_with_spaces_and_parentheses() -> None:
 def test_small_proc_files() -> None:
     assert parse_btime("cpu 1 2 3\nbtime 1764130000\nprocesses 5\n") == 1764130000
     assert parse_btime("cpu 1\n") is None
+    assert parse_uptime("12345.67 23456.78\n") == 12345.67
+    assert parse_uptime("") is None
     assert parse_mem_total("MemTotal:       24683656 kB\nMemFree: 1 kB\n") == 24683656 * 1024
     assert parse_oom_score_adj("-700\n") == -700
     assert parse_oom_score_adj("") is None

@@ -1,0 +1,206 @@
+"""``oomcfg validate`` against a real systemd 252 booted as PID 1 (tests/live/sandbox.py).
+
+Each test installs its own units, applies a profile with the real
+``oomcfg apply`` inside the sandbox, starts the services, changes something
+the way an operator or a container would, and checks that validate finds and
+explains it. On this kind of machine root lacks CAP_SYS_RESOURCE, so the
+"negative value configured but not applied" case is real, not simulated.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
+
+import pytest
+
+from .sandbox import Sandbox
+
+UNIT_DIR = "/etc/systemd/system"
+SLEEPER = "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n"
+#: Main process plus a forked child whose oom_score_adj is raised at run time.
+FORKER = (
+    "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sh -c "
+    "'sleep infinity & echo 700 > /proc/$!/oom_score_adj; exec sleep infinity'\n"
+)
+
+
+@dataclass
+class LiveHost:
+    """One test's view of the sandbox: its units, profiles and oomcfg runs."""
+
+    box: Sandbox
+    name: str
+    units: list[str] = field(default_factory=list)
+
+    def unit(self, suffix: str, text: str = SLEEPER) -> str:
+        unit = f"{self.name}-{suffix}.service"
+        self.box.write_file(f"{UNIT_DIR}/{unit}", text)
+        self.units.append(unit)
+        return unit
+
+    def profile(self, body: str, tag: str = "p") -> str:
+        path = f"/tmp/{self.name}-{tag}.yaml"
+        self.box.write_file(path, "oomcfg: 1\n" + body)
+        return path
+
+    def oomcfg(self, *args: str) -> CompletedProcess[str]:
+        return self.box.run([sys.executable, "-m", "oomcfg", *args], timeout=120)
+
+    def apply(self, profile: str, *extra: str) -> None:
+        proc = self.oomcfg("apply", profile, "--root", "/", "--yes", *extra)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def validate(self, profile: str) -> tuple[int, dict[str, Any], str]:
+        proc = self.oomcfg("validate", profile, "--format", "json")
+        assert proc.returncode in (0, 1, 4), proc.stdout + proc.stderr
+        return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+    def start(self, *units: str) -> None:
+        self.box.systemctl("daemon-reload")
+        self.box.systemctl("start", *units)
+
+    def adj(self, pid: int) -> int:
+        return int(self.box.read_file(f"/proc/{pid}/oom_score_adj"))
+
+
+@pytest.fixture
+def live(live_systemd: Sandbox, request: pytest.FixtureRequest) -> Iterator[LiveHost]:
+    """A LiveHost whose units are stopped and removed after the test, pass or fail."""
+    host = LiveHost(
+        live_systemd, f"v{request.node.name.removeprefix('test_')[:20]}".replace("_", "-")
+    )
+    try:
+        yield host
+    finally:
+        if host.units:
+            live_systemd.systemctl("stop", *host.units, check=False)
+        for unit in host.units:
+            live_systemd.remove(f"{UNIT_DIR}/{unit}")
+            live_systemd.remove(f"{UNIT_DIR}/{unit}.d")
+        live_systemd.systemctl("daemon-reload", check=False)
+
+
+def service(unit: str, adj: int, extra: str = "") -> str:
+    return (
+        f"  {unit.removesuffix('.service')}:\n    unit: {unit}\n    oom_score_adj: {adj}\n{extra}"
+    )
+
+
+def findings(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [(f["code"], f["object"], f["expected"], f["actual"]) for f in report["findings"]]
+
+
+def test_applied_profile_with_running_services_validates_clean(live: LiveHost) -> None:
+    web, batch = live.unit("web"), live.unit("batch")
+    memory = "    oom_policy: kill\n    memory:\n      max: 1G\n      high: 768M\n"
+    path = live.profile("services:\n" + service(web, 300, memory) + service(batch, 800))
+    live.apply(path)
+    live.start(web, batch)
+    assert live.adj(live.box.main_pid(web)) == 300
+    code, report, _ = live.validate(path)
+    assert (code, report["findings"]) == (0, [])
+    assert report["summary"] == {"checked": 2, "drift": 0, "not_running": 0, "unknown": 0}
+
+
+def test_drop_in_changed_behind_oomcfgs_back_is_named(live: LiveHost) -> None:
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.apply(path)
+    local = f"{UNIT_DIR}/{web}.d/99-local.conf"
+    live.box.write_file(local, "[Service]\nOOMScoreAdjust=900\n")
+    live.start(web)
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV010", f"{web} OOMScoreAdjust", "300", "900")]
+    (finding,) = report["findings"]
+    assert finding["file"] == local
+    assert f"{local}:2 sets OOMScoreAdjust=900" in finding["cause"]
+
+
+def test_negative_adj_configured_but_not_applied_names_cap_sys_resource(live: LiveHost) -> None:
+    db = live.unit("db")
+    path = live.profile("services:\n" + service(db, -700))
+    live.apply(path, "--no-live")
+    live.start(db)
+    shown = live.box.systemctl("show", db, "-p", "OOMScoreAdjust", "--value").stdout.strip()
+    pid = live.box.main_pid(db)
+    assert (shown, live.adj(pid)) == ("-700", 0)  # systemd says -700, the process has 0
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV021", f"{db} pid {pid} (sleep)", "-700", "0")]
+    assert "lacks CAP_SYS_RESOURCE" in report["findings"][0]["cause"]
+
+
+def test_service_not_restarted_after_a_change_is_explained(live: LiveHost) -> None:
+    web = live.unit("web")
+    live.apply(live.profile("services:\n" + service(web, 300), "old"))
+    live.start(web)
+    pid = live.box.main_pid(web)
+    new = live.profile("services:\n" + service(web, 500), "new")
+    live.apply(new, "--no-live")  # daemon-reload, but the running process keeps 300
+    code, report, _ = live.validate(new)
+    assert code == 1
+    assert findings(report) == [("OV023", f"{web} pid {pid} (sleep)", "500", "300")]
+    assert report["findings"][0]["fix"] == f"systemctl restart {web}"
+
+
+def test_pending_daemon_reload_is_explained(live: LiveHost) -> None:
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.apply(path)
+    live.start(web)
+    live.box.write_file(f"{UNIT_DIR}/{web}.d/99-local.conf", "[Service]\nOOMScoreAdjust=600\n")
+    code, report, _ = live.validate(path)
+    assert (code, [f["code"] for f in report["findings"]]) == (0, [])  # nothing loaded yet
+    changed = live.profile("services:\n" + service(web, 600), "changed")
+    code, report, _ = live.validate(changed)
+    assert code == 1
+    assert [f["code"] for f in report["findings"]] == ["OV011"]
+
+
+def test_stopped_service_is_not_running_not_drift(live: LiveHost) -> None:
+    idle = live.unit("idle")
+    path = live.profile("services:\n" + service(idle, 300))
+    live.apply(path)
+    code, report, _ = live.validate(path)
+    assert code == 0
+    assert [(f["code"], f["status"]) for f in report["findings"]] == [("OV013", "not-running")]
+
+
+def test_forked_child_with_a_different_adj_is_found(live: LiveHost) -> None:
+    forker = live.unit("forker", FORKER)
+    path = live.profile("services:\n" + service(forker, 200))
+    live.apply(path)
+    live.start(forker)
+    main = live.box.main_pid(forker)
+    cgroup = live.box.systemctl("show", forker, "-p", "ControlGroup", "--value").stdout.strip()
+    pids = [
+        int(p) for p in live.box.read_file(f"/sys/fs/cgroup/unified{cgroup}/cgroup.procs").split()
+    ]
+    (child,) = [p for p in pids if p != main]
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV020", f"{forker} pid {child} (sleep)", "200", "700")]
+
+
+def test_text_output_inside_the_sandbox(live: LiveHost) -> None:
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.apply(path)
+    live.start(web)
+    proc = live.oomcfg("validate", path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "validate: OK: 1 checked, 0 drift, 0 not running, 0 cannot check\n", "",
+    )  # fmt: skip
+
+
+def test_the_host_was_not_touched() -> None:
+    # Everything above wrote /etc/systemd/system and /tmp inside the overlay only.
+    assert not list(Path(UNIT_DIR).glob("v*-web.service"))
+    assert not list(Path("/tmp").glob("v*-p.yaml"))
