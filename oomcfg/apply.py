@@ -180,7 +180,7 @@ def execute(host: Host, the_plan: Plan) -> int:
     if writes:
         writes.append(_record_write(host, the_plan))
     writes.append(_manifest_write(host, the_plan.manifest))
-    Transaction(host, prune_dirs=_emptied_dirs(the_plan)).run(writes)
+    Transaction(host, prune_dirs=_emptied_dirs(the_plan.writes)).run(writes)
     _prune_records(host, the_plan.manifest.generation)
     return len(writes)
 
@@ -213,10 +213,10 @@ def _encode(old: bytes | None, mode: int | None) -> dict[str, object]:
     return {"before": None if old is None else base64.b64encode(old).decode(), "mode": mode}
 
 
-def _emptied_dirs(the_plan: Plan) -> list[str]:
+def _emptied_dirs(changes: Sequence[Change]) -> list[str]:
     # A purged drop-in leaves UNIT.d/ behind; remove it when it ends up empty.
-    removed = {str(PurePosixPath(c.path).parent) for c in the_plan.writes if c.action == "remove"}
-    return sorted(d for d in removed if d.endswith(".d"))
+    removed = {str(PurePosixPath(c.path).parent) for c in changes if c.action == "remove"}
+    return sorted(d for d in removed if d.startswith("etc/systemd/system/") and d.endswith(".d"))
 
 
 def _prune_records(host: Host, generation: int) -> None:
@@ -289,7 +289,8 @@ def run_rollback(host: Host, options: ApplyOptions) -> RollbackResult:
         writes.append(_manifest_write(host, previous))
         for w in writes:
             _refuse_if_unsafe(host, w.path)
-        Transaction(host).run(writes)
+        gone = [Change(p, "remove") for p, what in restored if what == "removed"]
+        Transaction(host, prune_dirs=_emptied_dirs(gone)).run(writes)
     report = EffectReport()
     if _effects_allowed(host, options, report) and options.reload:
         if any(p.startswith("etc/systemd/") for p, _state in restored):

@@ -377,15 +377,21 @@ class Host:
         temp = target.with_name(f".{target.name}.oomcfg-{os.getpid()}-{next(_TEMP_SERIAL)}.tmp")
         fd = self.ops.open_new(temp, mode)
         try:
+            self._fill(fd, data, mode)
+        except OSError:
+            self._discard_path(temp)
+            raise
+        return Staged(rel, temp, target)
+
+    def _fill(self, fd: int, data: bytes, mode: int) -> None:
+        try:
             self.ops.write(fd, data)
             self.ops.fchmod(fd, mode)
             self.ops.fsync(fd)
         except OSError:
             _quiet_close(fd)
-            self._discard_path(temp)
             raise
-        self.ops.close(fd)
-        return Staged(rel, temp, target)
+        self.ops.close(fd)  # close(2) may report a deferred write error: that fails too
 
     def commit(self, staged: Staged) -> None:
         """Rename a staged file over its target (atomic: old or new, never half)."""

@@ -26,6 +26,10 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def sleeper() -> Iterator[subprocess.Popen[bytes]]:
     child = subprocess.Popen(["sleep", "60"])
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{child.pid}/comm").read_text() != "sleep\n":  # until exec() happened
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
     yield child
     child.kill()
     child.wait()

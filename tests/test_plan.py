@@ -1,0 +1,174 @@
+"""plan(): every file's action from rendered files, disk state and the manifest (pure)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from oomcfg.model import MARKER, RenderedFile
+from oomcfg.plan import FileState, Manifest, ManifestEntry, plan, sha256
+
+DROPIN = "etc/systemd/system/web.service.d/50-oomcfg.conf"
+SYSCTL = "etc/sysctl.d/90-oomcfg.conf"
+
+
+def dropin(adj: int = 500, path: str = DROPIN) -> RenderedFile:
+    body = f"{MARKER}\n[Service]\nOOMScoreAdjust={adj}\n"
+    return RenderedFile(path, body, kind="systemd", unit="web.service")
+
+
+def sysctl(value: int = 10) -> RenderedFile:
+    return RenderedFile(SYSCTL, f"{MARKER}\nvm.swappiness = {value}\n", kind="sysctl")
+
+
+def on_disk(f: RenderedFile, mode: int = 0o644) -> FileState:
+    return FileState(f.path, "file", f.content.encode(), mode)
+
+
+def missing(path: str) -> FileState:
+    return FileState(path, "missing")
+
+
+def owned(*files: RenderedFile, generation: int = 1) -> Manifest:
+    entries = {
+        f.path: ManifestEntry(sha256(f.content.encode()), f.mode, f.kind, f.unit) for f in files
+    }
+    return Manifest(generation, entries)
+
+
+def actions(result_plan: object) -> dict[str, tuple[str, str]]:
+    return {c.path: (c.action, c.reason) for c in result_plan.changes}  # type: ignore[attr-defined]
+
+
+def test_fresh_root_creates_everything_and_needs_a_daemon_reload() -> None:
+    files = [dropin(), sysctl()]
+    p = plan(files, {f.path: missing(f.path) for f in files}, Manifest())
+    assert actions(p) == {DROPIN: ("create", ""), SYSCTL: ("create", "")}
+    assert p.reloads == ("daemon-reload",)
+    assert p.manifest == owned(*files, generation=1)
+    assert not p.is_noop
+
+
+def test_second_run_is_all_same_no_reload_no_new_generation() -> None:
+    files = [dropin(), sysctl()]
+    p = plan(files, {f.path: on_disk(f) for f in files}, owned(*files, generation=3))
+    assert {a for a, _ in actions(p).values()} == {"same"}
+    assert p.reloads == ()
+    assert p.is_noop
+    assert p.manifest.generation == 3
+
+
+def test_changed_content_of_our_file_is_an_update() -> None:
+    old, new = dropin(100), dropin(200)
+    p = plan([new], {DROPIN: on_disk(old)}, owned(old))
+    assert actions(p) == {DROPIN: ("update", "")}
+    assert p.writes[0].old == old.content.encode()
+    assert p.reloads == ("daemon-reload",)
+    assert p.manifest.generation == 2
+
+
+def test_only_a_sysctl_change_needs_no_daemon_reload() -> None:
+    p = plan(
+        [dropin(), sysctl(20)],
+        {DROPIN: on_disk(dropin()), SYSCTL: on_disk(sysctl(10))},
+        owned(dropin(), sysctl(10)),
+    )
+    assert actions(p)[SYSCTL] == ("update", "")
+    assert p.reloads == ()
+
+
+def test_mode_difference_alone_is_an_update() -> None:
+    p = plan([dropin()], {DROPIN: on_disk(dropin(), mode=0o600)}, owned(dropin()))
+    assert actions(p) == {DROPIN: ("update", "mode")}
+
+
+def test_file_without_marker_is_a_conflict_unless_forced() -> None:
+    theirs = FileState(DROPIN, "file", b"[Service]\nOOMScoreAdjust=-900\n", 0o644)
+    p = plan([dropin()], {DROPIN: theirs}, Manifest())
+    assert actions(p) == {DROPIN: ("conflict", "file exists without oomcfg's marker (not ours)")}
+    assert p.writes == ()
+    assert DROPIN not in p.manifest.files
+    forced = plan([dropin()], {DROPIN: theirs}, Manifest(), force=True)
+    assert forced.changes[0].action == "update"
+    assert forced.changes[0].forced
+    assert forced.changes[0].old == theirs.content
+
+
+def test_hand_edited_managed_file_is_a_conflict_unless_forced() -> None:
+    edited = FileState(DROPIN, "file", dropin(100).content.encode() + b"# mine\n", 0o644)
+    p = plan([dropin(200)], {DROPIN: edited}, owned(dropin(100)))
+    assert actions(p) == {DROPIN: ("conflict", "managed file was edited since the last apply")}
+    assert p.manifest.files[DROPIN] == owned(dropin(100)).files[DROPIN]  # still ours
+    assert plan([dropin(200)], {DROPIN: edited}, owned(dropin(100)), force=True).writes
+
+
+def test_hand_edit_that_matches_the_new_content_is_same() -> None:
+    p = plan([dropin(200)], {DROPIN: on_disk(dropin(200))}, owned(dropin(100)))
+    assert actions(p) == {DROPIN: ("same", "")}
+    assert p.manifest_changes
+    assert not p.writes
+
+
+@pytest.mark.parametrize("kind", ["symlink", "other"])
+def test_symlink_or_non_regular_target_is_a_blocking_conflict(kind: str) -> None:
+    state = FileState(DROPIN, kind)  # type: ignore[arg-type]
+    p = plan([dropin()], {DROPIN: state}, Manifest(), force=True)
+    assert p.changes[0].action == "conflict"
+    assert p.changes[0].blocking
+
+
+def test_files_no_longer_produced_are_removed_when_unchanged() -> None:
+    gone = dropin(path="etc/systemd/system/old.service.d/50-oomcfg.conf")
+    p = plan(
+        [dropin()], {DROPIN: on_disk(dropin()), gone.path: on_disk(gone)}, owned(dropin(), gone)
+    )
+    assert actions(p)[gone.path] == ("remove", "no longer produced by the profile")
+    assert gone.path not in p.manifest.files
+    assert p.reloads == ("daemon-reload",)
+
+
+def test_orphan_edited_by_hand_is_a_conflict_and_stays_owned() -> None:
+    gone = dropin(path="etc/systemd/system/old.service.d/50-oomcfg.conf")
+    edited = FileState(gone.path, "file", gone.content.encode() + b"x\n", 0o644)
+    p = plan([], {gone.path: edited}, owned(gone))
+    assert actions(p)[gone.path][0] == "conflict"
+    assert gone.path in p.manifest.files
+
+
+def test_orphan_already_deleted_is_forgotten() -> None:
+    gone = dropin(path="etc/systemd/system/old.service.d/50-oomcfg.conf")
+    p = plan([], {gone.path: missing(gone.path)}, owned(gone))
+    assert actions(p)[gone.path] == ("remove", "no longer produced; already gone")
+    assert p.manifest.files == {}
+
+
+def test_only_run_never_purges_other_kinds() -> None:
+    p = plan(
+        [dropin()],
+        {DROPIN: on_disk(dropin()), SYSCTL: on_disk(sysctl())},
+        owned(dropin(), sysctl()),
+        kinds=["systemd"],
+    )
+    assert SYSCTL not in actions(p)
+    assert SYSCTL in p.manifest.files
+    assert p.is_noop
+
+
+def test_manager_settings_note_daemon_reexec_and_no_daemon_reload() -> None:
+    conf = RenderedFile(
+        "etc/systemd/system.conf.d/50-oomcfg.conf", f"{MARKER}\n[Manager]\nDefaultOOMPolicy=kill\n"
+    )
+    p = plan([conf], {conf.path: missing(conf.path)}, Manifest())
+    assert p.reloads == ()
+    assert "daemon-reexec" in p.notes[0]
+    assert "does not re-exec" in p.notes[0]
+
+
+def test_manifest_json_round_trip_is_stable() -> None:
+    m = owned(dropin(), sysctl(), generation=7)
+    text = m.to_json()
+    assert Manifest.from_data(json.loads(text)) == m
+    assert Manifest.from_data(json.loads(text)).to_json() == text
+    with pytest.raises(ValueError, match="not an oomcfg manifest"):
+        Manifest.from_data({"version": 99})
