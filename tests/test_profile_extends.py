@@ -1,0 +1,154 @@
+"""extends: and command-line merging: order, per-leaf overrides, cycles, provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oomcfg import profile as profile_module
+from oomcfg.diagnostics import Position
+from oomcfg.model import Size, Tier
+from oomcfg.profile import check_profiles, load_profiles
+
+EXT = Path(__file__).parent / "data" / "profiles" / "extends"
+G = 1 << 30
+
+
+def shown(name: str) -> str:
+    return str(EXT / name)
+
+
+def test_child_overrides_leaves_and_keeps_the_rest_from_its_base() -> None:
+    profile = load_profiles([EXT / "child.yaml"])
+    assert profile.sources == (shown("base.yaml"), shown("child.yaml"))
+    assert profile.description == "child"
+    assert {k: s.value for k, s in profile.sysctl.items()} == {
+        "vm.panic_on_oom": 0, "kernel.panic": 30}
+    sshd, db = profile.services["sshd"], profile.services["db"]
+    # a later oom_score_adj replaces an earlier tier, and a later tier an earlier score
+    assert (sshd.unit, sshd.oom_score_adj, sshd.adj_source, sshd.tier) == (
+        "ssh.service", -950, "explicit", None)
+    assert (db.unit, db.oom_score_adj, db.adj_source, db.tier) == (
+        "postgresql.service", -500, "tier", Tier.PROTECTED)
+    assert (db.memory.max, db.memory.high) == (Size("bytes", 12 * G), Size("bytes", 6 * G))
+
+
+def test_origins_name_the_file_that_set_each_winning_value() -> None:
+    profile = load_profiles([EXT / "child.yaml"])
+    assert profile.origin("services.db.unit") == Position(shown("base.yaml"), 11, 11)
+    assert profile.origin("services.db.memory.high") == Position(shown("base.yaml"), 13, 29)
+    assert profile.origin("services.db.memory.max") == Position(shown("child.yaml"), 11, 19)
+    assert profile.origin("services.db.tier") == Position(shown("child.yaml"), 10, 11)
+    assert profile.origin("services.db.oom_score_adj") == Position(shown("child.yaml"), 10, 11)
+    assert profile.origin("services.sshd.tier") is None  # replaced by oom_score_adj
+    assert profile.origin("sysctl.kernel.panic") == Position(shown("child.yaml"), 5, 17)
+    assert profile.origin("sysctl.vm.panic_on_oom") == Position(shown("base.yaml"), 4, 20)
+
+
+def test_chains_merge_depth_first() -> None:
+    profile = load_profiles([EXT / "grandchild.yaml"])
+    assert profile.sources == (shown("base.yaml"), shown("child.yaml"), shown("grandchild.yaml"))
+    db = profile.services["db"]
+    assert (db.oom_policy, db.oom_score_adj) == ("kill", -500)
+
+
+def test_a_shared_base_is_merged_once_at_its_first_place() -> None:
+    profile = load_profiles([EXT / "diamond.yaml"])
+    assert profile.sources == tuple(shown(n) for n in (
+        "base.yaml", "diamond-left.yaml", "diamond-right.yaml", "diamond.yaml"))
+    # right's base did not come back to undo left's override
+    assert profile.services["db"].oom_score_adj == -100
+    assert profile.services["sshd"].tier == Tier.PROTECTED
+
+
+def test_command_line_profiles_merge_left_to_right(tmp_path: Path) -> None:
+    late = tmp_path / "late.yaml"
+    late.write_text("oomcfg: 1\nservices:\n  db:\n    oom_score_adj: 100\n")
+    profile = load_profiles([EXT / "base.yaml", late])
+    assert profile.services["db"].oom_score_adj == 100
+    assert profile.origin("services.db.oom_score_adj") == Position(str(late), 4, 20)
+    profile = load_profiles([late, EXT / "base.yaml"])
+    assert profile.services["db"].oom_score_adj == -800
+
+
+def test_cycles_are_reported_with_the_chain() -> None:
+    _, diags = check_profiles([EXT / "cycle-a.yaml"])
+    assert [(d.code, d.pos) for d in diags] == [("OC061", Position(shown("cycle-b.yaml"), 3, 5))]
+    assert diags[0].message == (
+        f"extends cycle: {shown('cycle-a.yaml')} -> {shown('cycle-b.yaml')} -> "
+        f"{shown('cycle-a.yaml')}")
+
+
+def test_a_profile_extending_itself_is_a_cycle(tmp_path: Path) -> None:
+    me = tmp_path / "me.yaml"
+    me.write_text("oomcfg: 1\nextends: [me.yaml]\n")
+    _, diags = check_profiles([me])
+    assert [(d.code, d.pos) for d in diags] == [("OC061", Position(str(me), 2, 11))]
+
+
+def test_missing_and_malformed_entries_are_reported_at_the_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "base-server.yaml").write_text("oomcfg: 1\n")
+    monkeypatch.setattr(profile_module, "profiles_dir", lambda: presets)
+    profile, diags = check_profiles([EXT / "missing.yaml"])
+    assert profile is None
+    where = shown("missing.yaml")
+    assert [(d.code, str(d.pos)) for d in diags] == [
+        ("OC060", f"{where}:4:5"), ("OC060", f"{where}:5:5"), ("OC062", f"{where}:6:5")]
+    assert diags[1].hint == "presets: base-server"
+
+
+def test_presets_resolve_from_the_shipped_profiles_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "base-server.yaml").write_text(
+        "oomcfg: 1\nservices:\n  sshd: {unit: ssh.service, tier: critical}\n")
+    monkeypatch.setattr(profile_module, "profiles_dir", lambda: presets)
+    mine = tmp_path / "host.yaml"
+    mine.write_text("oomcfg: 1\nextends: [base-server]\nservices:\n  sshd: {tier: protected}\n")
+    profile = load_profiles([mine])
+    assert profile.sources == (str(presets / "base-server.yaml"), str(mine))
+    assert profile.services["sshd"].oom_score_adj == -500
+
+
+def test_problems_in_every_file_of_a_chain_come_out_together() -> None:
+    _, diags = check_profiles([EXT / "bad-parts.yaml"])
+    assert [(d.code, str(d.pos)) for d in diags] == [
+        ("OC025", f"{shown('bad-parts.yaml')}:5:20"),
+        ("OC027", f"{shown('broken.yaml')}:4:17"),
+    ]
+
+
+def test_unit_may_come_from_another_file_but_must_come_from_somewhere(tmp_path: Path) -> None:
+    override = tmp_path / "o.yaml"
+    override.write_text("oomcfg: 1\nservices:\n  cache: {tier: expendable}\n")
+    _, diags = check_profiles([EXT / "base.yaml", override])
+    assert [(d.code, str(d.pos)) for d in diags] == [("OC021", f"{override}:3:3")]
+
+
+def test_duplicate_units_across_files_name_both_places(tmp_path: Path) -> None:
+    other = tmp_path / "o.yaml"
+    other.write_text("oomcfg: 1\nservices:\n  ssh2: {unit: ssh.service}\n")
+    _, diags = check_profiles([EXT / "base.yaml", other])
+    assert [(d.code, str(d.pos)) for d in diags] == [("OC044", f"{other}:3:16")]
+    assert f"at {shown('base.yaml')}:8:11" in diags[0].message
+
+
+def test_a_later_scope_must_still_fit_the_earlier_unit(tmp_path: Path) -> None:
+    other = tmp_path / "o.yaml"
+    other.write_text("oomcfg: 1\nservices:\n  sshd: {scope: template}\n")
+    _, diags = check_profiles([EXT / "base.yaml", other])
+    assert [(d.code, str(d.pos)) for d in diags] == [("OC042", f"{other}:3:17")]
+
+
+def test_extends_must_be_a_list_of_texts(tmp_path: Path) -> None:
+    bad = tmp_path / "b.yaml"
+    bad.write_text("oomcfg: 1\nextends: base.yaml\n")
+    _, diags = check_profiles([bad])
+    assert [(d.code, d.hint) for d in diags] == [("OC022", "write [item, ...]")]
