@@ -33,7 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SYSTEMD = "/lib/systemd/systemd"
+#: The systemd binary; OOMCFG_LIVE_SYSTEMD overrides it (the gate test points it
+#: at a missing file to prove a missing capability fails CI and skips elsewhere).
+SYSTEMD = os.environ.get("OOMCFG_LIVE_SYSTEMD", "/lib/systemd/systemd")
 CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd")
 BOOT_TARGET = "oomcfg-test.target"
 NSENTER = ("nsenter", "-m", "-p", "-u", "-i")
@@ -47,7 +49,8 @@ DefaultDependencies=no
 """
 
 #: Runs inside the new namespaces as PID 1 until it execs systemd. $1 is the
-#: scratch dir, $2 the container name, $3 a dir with the units to install.
+#: scratch dir, $2 the container name, $3 a dir with the units to install,
+#: $4 the systemd binary.
 LAUNCHER = r"""
 set -eu
 scratch=$1 name=$2 units=$3
@@ -78,7 +81,7 @@ cd "$root"
 pivot_root . .oldroot
 umount -l /.oldroot
 rmdir /.oldroot || true
-exec env container="$name" /lib/systemd/systemd --system --unit=oomcfg-test.target \
+exec env container="$name" "$4" --system --unit=oomcfg-test.target \
     --log-target=console --log-level=warning
 """
 
@@ -184,7 +187,7 @@ def _start_launcher(box: Sandbox, units_dir: Path) -> None:
     )
     log = box.log_path.open("wb")
     box.launcher = subprocess.Popen(
-        ["sh", "-c", outer, LAUNCHER, str(box.scratch), box.name, str(units_dir)],
+        ["sh", "-c", outer, LAUNCHER, str(box.scratch), box.name, str(units_dir), SYSTEMD],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

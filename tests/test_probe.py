@@ -1,0 +1,213 @@
+"""probe + the validate command on fixture trees and on this machine's real /proc.
+
+Fixture roots stand in for a host without systemd (sd_booted(3): no
+/run/systemd/system); ``--proc`` points at a fixture /proc or the real one.
+The CLI is run as a subprocess and (exit code, stdout, stderr) are asserted
+together.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oomcfg.host import Host
+from oomcfg.model import InitSpec, Profile, Service, SysctlSetting
+from oomcfg.probe import probe
+
+ALL = frozenset({"sysctl", "units", "processes"})
+STAT = "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 {ticks} 0 0\n"
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def fake_proc(root: Path, pid: int, comm: str, adj: int, ticks: int = 100) -> None:
+    base = root / "proc" / str(pid)
+    write(base / "comm", comm + "\n")
+    write(base / "oom_score_adj", f"{adj}\n")
+    write(base / "stat", STAT.format(pid=pid, comm=comm, ticks=ticks))
+
+
+@pytest.fixture
+def host_root(tmp_path: Path) -> Path:
+    """A host without systemd: two daemons, a stale pidfile, sysctls and sysctl.d files."""
+    root = tmp_path / "host"
+    write(root / "proc/1/status", "Name:\tinit\nCapEff:\t000001fffeffffff\n")
+    write(root / "proc/1/oom_score_adj", "0\n")
+    write(root / "proc/stat", "cpu 1 2 3\nbtime 1764100000\n")
+    write(root / "proc/sys/vm/swappiness", "60\n")
+    write(root / "proc/sys/vm/oom_dump_tasks", "1\n")
+    write(root / "etc/sysctl.d/90-oomcfg.conf", "vm.swappiness = 10\nvm.oom_dump_tasks = 1\n")
+    write(root / "etc/sysctl.d/99-local.conf", "vm.swappiness = 60\n")
+    fake_proc(root, 4321, "mydb", -500)
+    fake_proc(root, 77, "worker", 300)
+    fake_proc(root, 78, "worker", 900)
+    write(root / "run/mydb.pid", "4321\n")
+    write(root / "run/gone.pid", "999\n")  # its process exited
+    return root
+
+
+def sysctl(key: str, value: int) -> tuple[str, SysctlSetting]:
+    return key, SysctlSetting(key, value)
+
+
+def make_profile() -> Profile:
+    services = (
+        Service("mydb", "mydb.service", oom_score_adj=-500, init=InitSpec(pidfile="/run/mydb.pid")),
+        Service("worker", "worker.service", oom_score_adj=300, init=InitSpec(comm="worker")),
+        Service("gone", "gone.service", oom_score_adj=0, init=InitSpec(pidfile="/run/gone.pid")),
+    )
+    settings = dict((sysctl("vm.swappiness", 10), sysctl("vm.oom_dump_tasks", 1)))
+    return Profile(1, "t", ("t.yaml",), settings, {s.name: s for s in services})
+
+
+def test_probe_reads_sysctls_files_and_processes_under_the_root(host_root: Path) -> None:
+    state = probe(Host(host_root), make_profile(), ALL)
+    assert not state.systemd
+    assert state.manager_cap_sys_resource is False
+    assert state.sysctls == {"vm.swappiness": "60", "vm.oom_dump_tasks": "1"}
+    assert [p for p, _ in state.sysctl_files] == [
+        "/etc/sysctl.d/90-oomcfg.conf", "/etc/sysctl.d/99-local.conf",
+    ]  # fmt: skip
+    procs = {
+        name: [(p.pid, p.oom_score_adj, p.comm) for p in ps] for name, ps in state.processes.items()
+    }
+    assert procs == {
+        "mydb": [(4321, -500, "mydb")],
+        "worker": [(77, 300, "worker"), (78, 900, "worker")],
+        "gone": [],
+    }
+    assert state.processes["mydb"][0].start == 1764100000 + 1.0  # btime + 100 ticks / USER_HZ
+
+
+def test_only_sysctl_reads_no_process(host_root: Path) -> None:
+    state = probe(Host(host_root), make_profile(), frozenset({"sysctl"}))
+    assert state.processes == {}
+
+
+PROFILE_YAML = """\
+oomcfg: 1
+sysctl:
+  vm.swappiness: 10
+services:
+  mydb:
+    unit: mydb.service
+    oom_score_adj: -500
+    init:
+      pidfile: /run/mydb.pid
+  worker:
+    unit: worker.service
+    oom_score_adj: 300
+    init:
+      comm: worker
+"""
+
+
+def oomcfg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_reports_drift_with_the_overriding_file_and_the_pid(
+    host_root: Path, tmp_path: Path
+) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE_YAML)
+    proc = oomcfg("validate", str(profile), "--root", str(host_root))
+    assert (proc.returncode, proc.stderr) == (1, "")
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "vm.swappiness: drift[OV001]: expected 10, actual 60"
+    assert "/etc/sysctl.d/99-local.conf:1 sets vm.swappiness = 60" in lines[1]
+    assert lines[3] == "worker pid 78 (worker): drift[OV020]: expected 300, actual 900"
+    assert lines[-1] == "validate: DRIFT: 3 checked, 2 drift, 0 not running, 0 cannot check"
+
+
+def test_cli_json_and_only(host_root: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE_YAML)
+    proc = oomcfg(
+        "validate",
+        str(profile),
+        "--root",
+        str(host_root),
+        "--format",
+        "json",
+        "--only",
+        "processes",
+    )
+    assert (proc.returncode, proc.stderr) == (1, "")
+    data = json.loads(proc.stdout)
+    assert [(f["code"], f["pid"]) for f in data["findings"]] == [("OV020", 78)]
+
+
+def test_cli_unreadable_sysctl_is_exit_4_not_drift(host_root: Path, tmp_path: Path) -> None:
+    (host_root / "proc/sys/vm/swappiness").unlink()
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nsysctl:\n  vm.swappiness: 10\n")
+    proc = oomcfg("validate", str(profile), "--root", str(host_root))
+    assert (proc.returncode, proc.stderr) == (4, "")
+    assert (
+        proc.stdout.splitlines()[0]
+        == "vm.swappiness: unknown[OV003]: expected 10, actual unreadable"
+    )
+
+
+def test_cli_units_under_a_non_live_root_cannot_be_checked(host_root: Path, tmp_path: Path) -> None:
+    (host_root / "run/systemd/system").mkdir(parents=True)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n  web:\n    unit: web.service\n    oom_score_adj: 300\n"
+    )
+    proc = oomcfg("validate", str(profile), "--root", str(host_root))
+    assert (proc.returncode, proc.stderr) == (4, "")
+    assert proc.stdout.startswith("systemd: unknown[OV040]: expected -, actual unreadable\n")
+
+
+def test_cli_bad_profile_is_exit_3_and_bad_only_is_exit_2(tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n  web:\n    unit: web.service\n    oom_score_adj: 1200\n"
+    )
+    proc = oomcfg("validate", str(profile), "--root", str(tmp_path))
+    assert (proc.returncode, proc.stdout) == (3, "")
+    assert f"{profile}:5:" in proc.stderr and "1200" in proc.stderr
+    proc = oomcfg("validate", str(profile), "--only", "units,bogus")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert "unknown --only value(s) bogus; allowed: sysctl, units, processes" in proc.stderr
+
+
+@pytest.fixture
+def raised_sleeper() -> Iterator[int]:
+    """A real process whose oom_score_adj we raise to 300 (raising needs no capability)."""
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        Path(f"/proc/{child.pid}/oom_score_adj").write_text("300")
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_real_proc_by_pidfile(tmp_path: Path, raised_sleeper: int) -> None:
+    root = tmp_path / "root"
+    write(root / "run/sleeper.pid", f"{raised_sleeper}\n")
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n  sleeper:\n    unit: sleeper.service\n    oom_score_adj: 300\n"
+        "    init:\n      pidfile: /run/sleeper.pid\n"
+    )
+    proc = oomcfg("validate", str(profile), "--root", str(root), "--proc", "/proc")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "validate: OK: 1 checked, 0 drift, 0 not running, 0 cannot check\n", "",
+    )  # fmt: skip
+    state = probe(Host(root, proc=Path("/proc")), make_profile(), frozenset({"processes"}))
+    assert state.manager_cap_sys_resource is not None  # read from the real /proc/1/status
