@@ -1,0 +1,231 @@
+"""P1-P8 of performance.md, each against its floor or peer measured in the same run.
+
+Each ``bench_*`` function measures one target at every size and returns table
+rows. A command that is not implemented yet becomes an ``n/a`` row, and one
+that fails on the generated input an ``error`` row with its first stderr line:
+the bench never crashes on the state of the tree it measures.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ansible_peer
+from harness import Command, Measurement, compare
+from inputs import rendered_paths, sleepers, tree_state, validate_profile_text, write_inputs
+from report import MIB_LIMIT, Row, Target, judge, unavailable
+
+FLOORS = Path(__file__).resolve().parent / "floors"
+
+P1 = Target("P1", "oomcfg --version", 4.0, "<= 4x")
+P2 = Target("P2", "oomcfg --help", 1.5, "<= 1.5x")
+P3 = Target("P3", "oomcfg lint", 1.5, "<= 1.5x")
+P4 = Target("P4", "oomcfg render --out", 2.5, "<= 2.5x")
+P5 = Target("P5", "oomcfg apply (fresh root)", 1 / 200, ">= 200x faster")
+P5_SCALE = Target("P5", "oomcfg apply (fresh root)", None, "no peer: cost/service")
+P6 = Target("P6", "oomcfg apply (unchanged)", 1.0, "<= 1.0x, 0 writes")
+P7 = Target("P7", "oomcfg validate (N extra procs)", 2.0, "<= 2x")
+P8 = Target("P8", "peak RSS", None, f"<= {MIB_LIMIT:.0f} MiB")
+
+
+@dataclass
+class Context:
+    """Paths and settings shared by every benchmark of one run."""
+
+    python: Path  # the venv's interpreter (never the pyenv shim)
+    oomcfg: Path  # the venv's console script
+    work: Path  # scratch tree on /dev/shm
+    runs: int
+    sizes: list[int]  # includes 0: the fixed-cost baseline for cost per service
+    processes: int
+    ansible: Path | None
+    profiles: dict[int, Path] = field(default_factory=dict)
+    helps: dict[str, str] = field(default_factory=dict)
+    measured: dict[tuple[str, int], Measurement] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.profiles = write_inputs(self.work / "inputs", self.sizes)
+
+    def help_text(self, command: str) -> str | None:
+        """``oomcfg COMMAND --help``, or None when the command does not exist (yet)."""
+        if command not in self.helps:
+            argv = [str(self.oomcfg), command, "--help"]
+            proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+            self.helps[command] = proc.stdout if proc.returncode == 0 else ""
+        return self.helps[command] or None
+
+    def py(self, script: str, *args: str | Path) -> Command:
+        """The venv's Python running one of ``floors/``."""
+        argv = (str(self.python), str(FLOORS / script), *map(str, args))
+        return Command(script.removesuffix(".py"), argv)
+
+    def cli(self, label: str, *args: str | Path, ok: frozenset[int] = frozenset({0})) -> Command:
+        """The venv's ``oomcfg`` with ``args``."""
+        return Command(label, (str(self.oomcfg), *map(str, args)), ok_codes=ok)
+
+    def pair(self, ours: Command, floor: Command) -> tuple[Measurement, Measurement]:
+        """Measure two commands in alternating runs."""
+        mine, theirs = compare([ours, floor], self.runs, self.work)
+        return mine, theirs
+
+
+def emptied(path: Path) -> None:
+    """Remove and recreate ``path``: each timed run writes into an empty tree (untimed)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+
+
+def preparing(cmd: Command, path: Path) -> Command:
+    """``cmd`` with an untimed ``emptied(path)`` before each run."""
+    return Command(cmd.label, cmd.argv, cmd.ok_codes, prepare=lambda: emptied(path))
+
+
+def bench_startup(ctx: Context) -> list[Row]:
+    """P1 ``--version`` vs ``python -c pass``; P2 ``--help`` vs ``import typer``."""
+    python = str(ctx.python)
+    v, p = ctx.pair(
+        ctx.cli("oomcfg", "--version"), Command("python -c pass", (python, "-c", "pass"))
+    )
+    typer = Command("import typer", (python, "-c", "import typer"))
+    h, t = ctx.pair(ctx.cli("oomcfg", "--help"), typer)
+    return [judge(P1, None, v, p), judge(P2, None, h, t)]
+
+
+def bench_lint(ctx: Context) -> list[Row]:
+    """P3: lint vs a bare CSafeLoader load of the same file, at every size."""
+    if ctx.help_text("lint") is None:
+        return [unavailable(P3, "lint not implemented yet")]
+    rows = []
+    for n, profile in ctx.profiles.items():
+        ours = ctx.cli("lint", "lint", profile, ok=frozenset({0, 1}))  # 1: findings
+        mine, floor = ctx.pair(ours, ctx.py("yaml_load.py", profile))
+        ctx.measured["lint", n] = mine
+        rows.append(judge(P3.at(n), n, mine, floor))
+    return rows
+
+
+def bench_render(ctx: Context) -> list[Row]:
+    """P4: render --out vs the Python floor writing the same files with constant content."""
+    if ctx.help_text("render") is None:
+        return [unavailable(P4, "render not implemented yet")]
+    rows = []
+    for n, profile in ctx.profiles.items():
+        out, ref = ctx.work / f"render-{n}", ctx.work / f"floor-{n}"
+        ours = preparing(ctx.cli("render", "render", profile, "--out", out), out)
+        paths = ctx.work / "inputs" / f"paths-{n}.txt"
+        mine, floor = ctx.pair(ours, preparing(ctx.py("write_tree.py", paths, ref), ref))
+        ctx.measured["render", n] = mine
+        rows.append(_check_tree(judge(P4.at(n), n, mine, floor), out, n))
+    return rows
+
+
+def _check_tree(row: Row, root: Path, n: int) -> Row:
+    """Say so when the tree does not hold the files the floor wrote."""
+    if row.status != "error":
+        found = set(tree_state(root))
+        missing = [p for p in rendered_paths(n) if p not in found]
+        if missing:
+            row.note = f"{len(missing)} expected files missing, e.g. {missing[0]}"
+    return row
+
+
+def apply_cmd(ctx: Context, label: str, profile: Path, root: Path) -> Command:
+    """``oomcfg apply`` into ``root``, non-interactive if the command has a ``--yes``."""
+    extra = ["--yes"] if "--yes" in (ctx.help_text("apply") or "") else []
+    return ctx.cli(label, "apply", profile, "--root", root, *extra)
+
+
+def bench_apply(ctx: Context) -> list[Row]:
+    """P5: apply into a fresh root; at 100 services against ansible-playbook."""
+    if ctx.help_text("apply") is None:
+        return [unavailable(P5, "apply not implemented yet")]
+    rows = []
+    for n, profile in ctx.profiles.items():
+        root = ctx.work / f"apply-{n}"
+        ours = preparing(apply_cmd(ctx, "apply", profile, root), root)
+        peer = _ansible(ctx, n)
+        found = compare([ours, peer] if peer else [ours], ctx.runs, ctx.work)
+        ctx.measured["apply", n] = found[0]
+        target = P5 if peer else P5_SCALE.at(n)
+        rows.append(judge(target, n, found[0], found[1] if peer else None))
+    if ctx.ansible is None:
+        rows.append(unavailable(P5, "no Ansible peer in this run (--quick or --no-ansible)"))
+    return rows
+
+
+def _ansible(ctx: Context, n: int) -> Command | None:
+    if n != 100 or ctx.ansible is None:
+        return None
+    playbook = ansible_peer.write_playbook(ctx.work / "ansible", n)
+    root = ctx.work / "ansible-root"
+    argv = ansible_peer.command_argv(ctx.ansible, playbook, root)
+    env = ansible_peer.environment(ctx.work)
+    # One run, no warm-up: a run takes minutes, and the ratio is far from the limit.
+    return Command(
+        "ansible-playbook", argv, prepare=lambda: emptied(root), env=env, runs=1, warmup=False
+    )
+
+
+def bench_reapply(ctx: Context) -> list[Row]:
+    """P6: an unchanged second apply vs render of the same profile; it must write nothing."""
+    if ctx.help_text("apply") is None or ctx.help_text("render") is None:
+        return [unavailable(P6, "apply or render not implemented yet")]
+    rows = []
+    for n, profile in ctx.profiles.items():
+        root, out = ctx.work / f"reapply-{n}", ctx.work / f"rerender-{n}"
+        emptied(root)
+        first = apply_cmd(ctx, "first apply", profile, root)
+        subprocess.run(first.argv, capture_output=True, check=False)
+        before = tree_state(root)
+        render = preparing(ctx.cli("render", "render", profile, "--out", out), out)
+        mine, floor = ctx.pair(apply_cmd(ctx, "re-apply", profile, root), render)
+        ctx.measured["re-apply", n] = mine
+        rows.append(_check_unchanged(judge(P6.at(n), n, mine, floor), before, tree_state(root)))
+    return rows
+
+
+def _check_unchanged(
+    row: Row, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> Row:
+    """Zero writes: same files, same inodes, same mtimes before and after the runs."""
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    if row.status == "error":
+        return row
+    if not before:
+        row.status, row.note = "error", "the first apply wrote nothing"
+    elif changed:
+        row.status, row.note = "FAIL", f"{len(changed)} files written, e.g. {changed[0]}"
+    else:
+        row.note = f"0 writes ({len(before)} files checked)"
+    return row
+
+
+def bench_validate(ctx: Context) -> list[Row]:
+    """P7: validate with 2,000+ extra processes vs a bare /proc scan of the same fields."""
+    if ctx.help_text("validate") is None:
+        return [unavailable(P7, "validate not implemented yet")]
+    adj = 500
+    profile = ctx.work / "inputs" / "validate.yaml"
+    profile.write_text(validate_profile_text(adj))
+    ours = ctx.cli("validate", "validate", profile, ok=frozenset({0, 1}))  # 1: drift
+    rows = []
+    for extra in (0, ctx.processes):
+        with sleepers(extra, adj):
+            mine, floor = ctx.pair(ours, ctx.py("proc_scan.py"))
+        rows.append(judge(P7.at(extra), extra, mine, floor))
+    return rows
+
+
+def memory_rows(ctx: Context) -> list[Row]:
+    """P8: the peak RSS of every command measured at the largest size."""
+    largest = max(ctx.sizes)
+    rows = []
+    for (command, n), m in sorted(ctx.measured.items()):
+        if n == largest and m.peak_mib is not None:
+            status = "pass" if m.peak_mib <= MIB_LIMIT else "FAIL"
+            target = Target("P8", f"peak RSS: oomcfg {command}", None, P8.text)
+            rows.append(Row(target, n, status=status, peak_mib=m.peak_mib))
+    return rows

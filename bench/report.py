@@ -1,0 +1,125 @@
+"""Result rows, the printed table and the JSON record of one benchmark run.
+
+Every row is a ratio against a floor or peer measured in the same run
+(performance.md: these machines drift by ±25%, absolute times are not
+targets). ``ratio`` is always oomcfg / floor, so "<= 2.5x" and P5's "200x
+faster" (<= 0.005x) read the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from harness import Measurement
+
+MIB_LIMIT = 150.0  # P8
+
+
+@dataclass(frozen=True)
+class Target:
+    """One performance.md target: id, what is measured, the ratio limit and its text."""
+
+    bench: str
+    name: str
+    limit: float | None  # max oomcfg/floor ratio; None: reported, not judged
+    text: str
+
+    def at(self, n: int | None) -> Target:
+        """The target at size ``n``; size 0 is the fixed-cost baseline, not judged."""
+        return self if n != 0 else Target(self.bench, self.name, None, "baseline")
+
+
+@dataclass
+class Row:
+    """One line of the table; ``status`` is pass, FAIL, info, n/a or error."""
+
+    target: Target
+    n: int | None
+    oomcfg_s: float | None = None
+    floor_s: float | None = None
+    floor: str = ""
+    status: str = "info"
+    peak_mib: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """oomcfg / floor in the same run."""
+        if self.oomcfg_s is None or not self.floor_s:
+            return None
+        return self.oomcfg_s / self.floor_s
+
+
+def judge(target: Target, n: int | None, ours: Measurement, floor: Measurement | None) -> Row:
+    """Build a row from two measurements and decide pass/FAIL against the target's limit."""
+    row = Row(target, n, ours.median, peak_mib=ours.peak_mib)
+    if floor is not None:
+        row.floor_s, row.floor = floor.median, floor.label
+    errors = [m for m in (ours, floor) if m is not None and m.error]
+    if errors:
+        row.status = "error"
+        row.note = "; ".join(f"{m.label}: {m.error}" for m in errors)
+    elif target.limit is not None and row.ratio is not None:
+        row.status = "pass" if row.ratio <= target.limit else "FAIL"
+    return row
+
+
+def unavailable(target: Target, why: str) -> Row:
+    """A row for a command that is not implemented yet (or a peer that is missing)."""
+    return Row(target, None, status="n/a", note=why)
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _ratio(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.4f}x (1/{1 / value:.0f})"
+
+
+def table(rows: list[Row]) -> str:
+    """Markdown table: readable in a terminal, pasteable into docs/performance.md."""
+    head = "| id | benchmark | N | oomcfg | floor / peer | ratio | target | result | peak RSS |"
+    lines = [head, "|---|---|---:|---:|---:|---:|---|---|---:|"]
+    for r in rows:
+        peak = f"{r.peak_mib:.0f} MiB" if r.peak_mib is not None else "-"
+        n = f"{r.n:,}" if r.n is not None else ""
+        floor = f"{_ms(r.floor_s)} {r.floor}".strip() if r.floor else "-"
+        result = r.status if not r.note else f"{r.status}: {r.note}"
+        t = r.target
+        lines.append(
+            f"| {t.bench} | {t.name} | {n} | {_ms(r.oomcfg_s)} | {floor} | {_ratio(r.ratio)} "
+            f"| {t.text} | {result} | {peak} |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: Path, rows: list[Row], meta: dict[str, object], scaling: object) -> None:
+    """The run as JSON (for tracking over time): meta, rows with ratios, scaling."""
+    data = {
+        "meta": meta,
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],  # target nested
+        "scaling": scaling,
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def plot(python: Path | None, data: Path, png: Path) -> str:
+    """Draw the cost-per-service PNG with the bench venv's matplotlib; say what happened."""
+    script = Path(__file__).with_name("plot.py")
+    if python is None or not python.exists():
+        return "plot skipped: no bench environment with matplotlib (bench/.venv)"
+    argv = [str(python), str(script), str(data), str(png)]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return f"plot failed (exit {proc.returncode})"
+    return f"plot: {png}"

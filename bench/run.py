@@ -1,0 +1,149 @@
+"""oomcfg benchmarks: P1-P8 of performance.md, ratios against floors measured in the same run.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/run.py            # full run: 100, 1,000, 10,000 services + Ansible
+    .venv/bin/python bench/run.py --quick    # under a minute: 3 runs, no 10k, no Ansible
+    .venv/bin/python bench/run.py --out DIR  # results elsewhere than bench/results/
+
+Every command is a whole process (the venv's ``oomcfg`` and ``python``, never a
+pyenv shim), timed over alternating runs and reported as a median; peak RSS
+comes from GNU time. Inputs and output trees live on /dev/shm (the root ext4
+here is slow to create files after deletions). Because PYTHONDONTWRITEBYTECODE=1
+is set on these machines and a checkout without ``.pyc`` imports ~4.6x slower,
+the bench byte-compiles the package first (``compileall``), as an installed
+wheel would be, and says so in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import ansible_peer
+import cases
+import report
+
+REPO = Path(__file__).resolve().parent.parent
+BENCHES: tuple[Callable[[cases.Context], list[report.Row]], ...] = (
+    cases.bench_startup,
+    cases.bench_lint,
+    cases.bench_render,
+    cases.bench_apply,
+    cases.bench_reapply,
+    cases.bench_validate,
+)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command line of the bench itself (argparse: the bench has no dependencies)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs, up to 1,000, no Ansible")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--runs", type=int, help="timed runs per command (default 7; quick 3)")
+    parser.add_argument("--venv", type=Path, default=REPO / ".venv", help="oomcfg's venv")
+    parser.add_argument("--processes", type=int, default=2000, help="extra processes for P7")
+    parser.add_argument("--no-ansible", action="store_true", help="skip the P5 peer")
+    return parser.parse_args(argv)
+
+
+def compile_package(python: Path) -> str:
+    """Byte-compile oomcfg so the measured imports use ``.pyc`` like an installed wheel."""
+    subprocess.run([str(python), "-m", "compileall", "-q", str(REPO / "oomcfg")], check=True)
+    return (
+        "python -m compileall oomcfg/ before measuring (PYTHONDONTWRITEBYTECODE is "
+        + ("set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "unset")
+        + ")"
+    )
+
+
+def make_context(args: argparse.Namespace, work: Path) -> cases.Context:
+    """Sizes, runs and the Ansible peer for this kind of run."""
+    sizes = [0, 100, 1000] if args.quick else [0, 100, 1000, 10_000]
+    runs = args.runs or (3 if args.quick else 7)
+    ansible = None if args.quick or args.no_ansible else ansible_peer.ensure_venv()
+    return cases.Context(
+        python=args.venv / "bin" / "python",
+        oomcfg=args.venv / "bin" / "oomcfg",
+        work=work,
+        runs=runs,
+        sizes=sizes,
+        processes=args.processes,
+        ansible=ansible,
+    )
+
+
+def scaling(ctx: cases.Context) -> dict[str, list[dict[str, float]]]:
+    """Cost per service net of the command's fixed cost (its 0-service run), per size."""
+    out: dict[str, list[dict[str, float]]] = {}
+    for command in ("lint", "render", "apply"):
+        base = ctx.measured.get((command, 0))
+        if base is None or base.median is None:
+            continue
+        points = []
+        for n in ctx.sizes[1:]:
+            m = ctx.measured.get((command, n))
+            if m is not None and m.median is not None:
+                net = (m.median - base.median) / n
+                points.append(
+                    {
+                        "n": n,
+                        "us_per_service": net * 1e6,
+                        "total_us_per_service": m.median / n * 1e6,
+                    }
+                )
+        out[command] = points
+    return out
+
+
+def meta(args: argparse.Namespace, ctx: cases.Context, bytecode: str) -> dict[str, object]:
+    """Where and how the run happened, for comparing runs over time."""
+    argv = ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": commit,
+        "quick": args.quick,
+        "runs": ctx.runs,
+        "sizes": ctx.sizes,
+        "processes": ctx.processes,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "bytecode": bytecode,
+        "peak_rss": "GNU time %M",
+        "timing": "median of whole-process wall times, alternating order",
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Run every benchmark, print the table, write JSON and the plot."""
+    args = parse_args(argv)
+    work = Path("/dev/shm") / f"oomcfg-bench-{os.getpid()}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    bytecode = compile_package(args.venv / "bin" / "python")
+    try:
+        ctx = make_context(args, work)
+        rows: list[report.Row] = []
+        for bench in BENCHES:
+            print(f"bench: {bench.__name__} ...", file=sys.stderr, flush=True)
+            rows += bench(ctx)
+        rows += cases.memory_rows(ctx)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(report.table(rows))
+    data = args.out / "bench.json"
+    report.write_json(data, rows, meta(args, ctx, bytecode), scaling(ctx))
+    print(f"\n{bytecode}\njson: {data}")
+    print(report.plot(ansible_peer.VENV / "bin" / "python", data, args.out / "bench.png"))
+    return 1 if any(r.status in ("FAIL", "error") for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
