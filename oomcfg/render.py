@@ -21,9 +21,11 @@ that is a bug in oomcfg and :class:`RenderInvariantError` stops the run.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.errors import ExitCode, OomcfgError
@@ -136,11 +138,12 @@ def source_label(path: str) -> str:
     """How a profile file is named in headers: shipped presets by name, others as given.
 
     Presets live in a checkout or a wheel at different absolute paths; naming
-    them ``preset:NAME`` keeps rendered bytes identical wherever oomcfg runs.
+    them ``preset:NAME`` (however the path was spelled) keeps rendered bytes
+    identical wherever oomcfg runs.
     """
-    presets = str(profiles_dir())
-    if path.startswith(presets + "/"):
-        return "preset:" + path[len(presets) + 1 :].removesuffix(".yaml")
+    real = Path(os.path.realpath(path))
+    if real.parent == profiles_dir().resolve() and real.suffix == ".yaml":
+        return "preset:" + real.stem
     return path
 
 
