@@ -9,8 +9,9 @@ docs/init-systems.md says where each file goes and how the service picks it up.
 Why it is built this way (bad-inputs.md, "Shell snippets"): these files run as root
 at boot, so every word interpolated into shell or a supervisord ``command=`` is
 ``shlex.quote``'d, scores must be plain ints in -1000..1000, names must match
-:data:`NAME_RE` before any path is built, and anything the profile leaves out is an
-error that names the missing field (codes OC080-OC089), never a guess. The kernel
+:data:`oomcfg.initjobs.NAME_RE` before any path is built, and anything the profile
+leaves out is an error that names the missing field (:mod:`oomcfg.initjobs`,
+OC080-OC087; OC088 is a note), never a guess. The kernel
 facts: ``oom_score_adj`` is inherited across fork and exec, raising it is always
 allowed, lowering it needs CAP_SYS_RESOURCE (Documentation/filesystems/proc.rst);
 the legacy ``oom_adj`` file is never written.
@@ -21,42 +22,27 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from oomcfg.diagnostics import Diagnostic, Position, Severity
-from oomcfg.errors import InputError
-from oomcfg.model import (
-    MARKER,
-    OOM_SCORE_ADJ_MAX,
-    OOM_SCORE_ADJ_MIN,
-    InitSpec,
-    Profile,
-    RenderedFile,
-    Service,
+from oomcfg.diagnostics import Diagnostic, Severity
+from oomcfg.initjobs import (
+    COMPOSE_RE,
+    Candidate,
+    Job,
+    Problems,
+    candidates,
+    check_unique,
+    field_path,
+    require_some,
+    target_jobs,
 )
+from oomcfg.model import MARKER, Profile, RenderedFile
 from oomcfg.templating import template
 
 if TYPE_CHECKING:  # render.py imports this module to register the targets
     from oomcfg.render import RenderOptions, Target
-
-#: An init name becomes a file name (``etc/sv/NAME/run``), an ini section
-#: (``[program:NAME]``) and a shell word, so it is held to the intersection of
-#: what all of them accept (the schema's ``[A-Za-z0-9_.@-]``): no ``/``, no
-#: spaces or shell metacharacters, no ``:`` (supervisord's group:process
-#: separator), and no leading ``.`` or ``-`` (so never ``..`` or an option).
-#: 128 leaves room for suffixes within NAME_MAX (255 bytes).
-NAME_RE = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}")
-NAME_ALLOWED = "1-128 of letters, digits, '_', '.', '@', '-', not starting with '.' or '-'"
-
-#: A compose service name (compose-spec schema: ``^[a-zA-Z0-9._-]+$``); it is
-#: only a YAML key, written JSON-quoted, never a path.
-COMPOSE_RE = re.compile(r"[a-zA-Z0-9._-]{1,255}")
-
-#: Any C0 control character or DEL: a newline in a run script or an ini value
-#: injects a line; a tab before ';' starts a supervisord comment.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 #: supervisord reads its ini files with ``inline_comment_prefixes=(';', '#')``
 #: (supervisor/options.py, UnhosedConfigParser): whitespace followed by ';' or
@@ -70,231 +56,13 @@ _SUPERVISOR_HERE = "%(here)s"
 #: upstart's ``oom score`` takes -999..1000 or ``never`` (init(5), "oom score").
 UPSTART_NEVER = -1000
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """A service with ``init:``: name validated; score and argv validated when present."""
-
-    service: Service
-    name: str
-    score: int | None
-    command: tuple[str, ...] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """A service a target renders: everything it needs is present and valid."""
-
-    service: Service
-    name: str
-    score: int
-    command: tuple[str, ...]  # () for targets that do not start the daemon
-
-
-class _Problems:
-    """Collects every diagnostic of one target run, so all are reported at once."""
-
-    def __init__(self, profile: Profile) -> None:
-        self.profile = profile
-        self.items: list[Diagnostic] = []
-
-    def add(self, code: str, slug: str, field: str, message: str, hint: str = "") -> None:
-        """Record a problem at the position the profile gives for ``field`` (or its parent)."""
-        self.items.append(
-            Diagnostic(code, message, self.position(field), slug=slug, hint=hint)
-        )
-
-    def position(self, field: str) -> Position | None:
-        """Where ``field`` was written; for a missing field, the first value beside it.
-
-        ``Profile.origins`` records leaves only, so ``services.web.init.command``
-        that was never written is placed at the first recorded value under
-        ``services.web.init`` (then ``services.web``), else at the profile file.
-        """
-        parts = field.split(".")
-        while parts:
-            prefix = ".".join(parts)
-            exact = self.profile.origin(prefix)
-            if exact is not None:
-                return exact
-            inside = [pos for key, pos in self.profile.origins.items()
-                      if key.startswith(prefix + ".")]
-            if inside:
-                return min(inside, key=lambda pos: (pos.path, pos.line, pos.col))
-            parts.pop()
-        return Position(self.profile.sources[-1]) if self.profile.sources else None
-
-    def raise_if_any(self) -> None:
-        """Raise one InputError carrying every problem, sorted by position."""
-        if self.items:
-            raise InputError(sorted(self.items, key=Diagnostic.sort_key))
-
-
-# --- validation -----------------------------------------------------------------
-
-
-def _field(service: Service, name: str) -> str:
-    return f"services.{service.name}.{name}"
-
-
-def _init_name(service: Service, spec: InitSpec, problems: _Problems) -> str | None:
-    """``init.name``, or the unit's stem (``nginx.service`` -> ``nginx``) when unset."""
-    name = spec.name if spec.name is not None else service.unit.rsplit(".", 1)[0]
-    if NAME_RE.fullmatch(name):
-        return name
-    where = "init.name" if spec.name is not None else "unit"
-    problems.add(
-        "OC081", "init-name-invalid", _field(service, where),
-        f"init name {name!r} (from {_field(service, where)}) is not usable as a file or "
-        f"service name", hint=f"set {_field(service, 'init.name')}: {NAME_ALLOWED}",
-    )
-    return None
-
-
-def _score(service: Service, problems: _Problems) -> int | None:
-    """The score as a validated int; ``bool`` and out-of-range values are refused."""
-    score = service.oom_score_adj
-    if score is None:
-        return None
-    if type(score) is not int or not OOM_SCORE_ADJ_MIN <= score <= OOM_SCORE_ADJ_MAX:
-        problems.add(
-            "OC084", "init-score-invalid", _field(service, "oom_score_adj"),
-            f"oom_score_adj {score!r} is not an integer in "
-            f"{OOM_SCORE_ADJ_MIN}..{OOM_SCORE_ADJ_MAX}",
-        )
-        return None
-    return score
-
-
-def _command(service: Service, spec: InitSpec, problems: _Problems) -> tuple[str, ...] | None:
-    """``init.command`` when every word is printable and argv[0] is a real program word."""
-    argv = spec.command
-    if argv is None:
-        return None
-    field = _field(service, "init.command")
-    if not argv or not argv[0] or argv[0].startswith("-"):
-        problems.add("OC083", "init-command-invalid", field,
-                     f"{field} must start with the program to run (not empty, not an option)")
-        return None
-    bad = [word for word in argv if _CONTROL.search(word)]
-    for word in bad:
-        problems.add("OC083", "init-command-invalid", field,
-                     f"{field} word {word!r} contains a control character (newline, tab, NUL)")
-    return None if bad else argv
-
-
-def _check_unit(service: Service, problems: _Problems) -> bool:
-    """``init:`` describes one daemon, so it belongs on one ``.service`` unit only."""
-    if service.unit_type == "service" and service.scope == "unit":
-        return True
-    problems.add(
-        "OC085", "init-unit-unsupported", _field(service, "init"),
-        f"init: is only for a single .service unit, not {service.unit!r} "
-        f"with scope {service.scope!r}",
-    )
-    return False
-
-
-def _candidates(profile: Profile, problems: _Problems) -> list[_Candidate]:
-    """Every service with ``init:``, in name order, with its fields validated."""
-    found = []
-    for key in sorted(profile.services):
-        service = profile.services[key]
-        if service.init is None or not _check_unit(service, problems):
-            continue
-        if _CONTROL.search(service.name + service.unit):
-            problems.add("OC081", "init-name-invalid", _field(service, "unit"),
-                         f"service {service.name!r} / unit {service.unit!r} contains a "
-                         "control character")
-            continue
-        name = _init_name(service, service.init, problems)
-        score = _score(service, problems)
-        command = _command(service, service.init, problems)
-        if name is not None:
-            found.append(_Candidate(service, name, score, command))
-    _check_unique(found, lambda c: c.name, "init.name", problems)
-    return found
-
-
-def _check_unique(
-    found: Iterable[_Candidate], key: Callable[[_Candidate], str | None], field: str,
-    problems: _Problems,
-) -> None:
-    """Two services rendering to one path would silently overwrite each other."""
-    seen: dict[str, _Candidate] = {}
-    for cand in found:
-        value = key(cand)
-        if value is None:
-            continue
-        if value in seen:
-            problems.add(
-                "OC087", "init-name-duplicate", _field(cand.service, field),
-                f"services {seen[value].service.name!r} and {cand.service.name!r} both use "
-                f"{field} {value!r}", hint="each must be unique",
-            )
-        seen[value] = cand
-
-
-def _require_some(target: str, found: list[_Candidate], field: str, problems: _Problems) -> None:
-    """Selecting a target that has nothing to render is a mistake worth naming."""
-    if not found and not problems.items:
-        problems.add(
-            "OC080", "init-target-empty", "services",
-            f"target {target!r} renders nothing: no service sets {field}",
-            hint="add init: to the services this host runs without systemd",
-        )
-
-
-def _job(target: str, cand: _Candidate, need_command: bool, problems: _Problems) -> _Job | None:
-    """``cand`` as a job of ``target``, or None after naming the missing field."""
-    spec = cand.service.init
-    if cand.score is None:
-        if cand.service.oom_score_adj is None:  # else: OC084 already said why
-            problems.add(
-                "OC086", "init-score-missing", _field(cand.service, "oom_score_adj"),
-                f"services.{cand.service.name} has init: but no oom_score_adj or tier, "
-                f"so {target} has nothing to set", hint="set oom_score_adj: or tier:",
-            )
-        return None
-    if need_command and cand.command is None:
-        if spec is not None and spec.command is None:  # else: OC083 already said why
-            field = _field(cand.service, "init.command")
-            problems.add(
-                "OC082", "init-command-missing", field,
-                f"{target} starts the daemon itself, so {field} (its argv) is required",
-                hint=f"e.g. {field}: [/usr/sbin/daemon, --foreground]",
-            )
-        return None
-    return _Job(cand.service, cand.name, cand.score, cand.command or ())
-
-
-def _jobs(
-    target: str, profile: Profile, *, need_command: bool = False,
-    check: Callable[[_Job, _Problems], None] | None = None,
-) -> list[_Job]:
-    """The validated jobs of ``target``; raises InputError with every problem found."""
-    problems = _Problems(profile)
-    found = _candidates(profile, problems)
-    _require_some(target, found, "services.*.init", problems)
-    jobs = []
-    for cand in found:
-        job = _job(target, cand, need_command, problems)
-        if job is not None:
-            if check is not None:
-                check(job, problems)
-            jobs.append(job)
-    problems.raise_if_any()
-    return jobs
-
-
-# --- rendering ------------------------------------------------------------------
-
 
 def _q(word: str | int) -> str:
     """One shell word: ``shlex.quote`` makes ``$(id)`` or ``a; rm -rf /`` inert text."""
     return shlex.quote(str(word))
 
 
-def _shell_context(job: _Job, *, record_status: bool) -> dict[str, object]:
+def _shell_context(job: Job, *, record_status: bool) -> dict[str, object]:
     """What the shared score block (templates/init/_score.sh.j2) needs, pre-quoted.
 
     ``record_status``: set ``oomcfg_oom_score_adj_applied`` for the script that
@@ -312,7 +80,7 @@ def _shell_context(job: _Job, *, record_status: bool) -> dict[str, object]:
     }
 
 
-def _file(job: _Job, kind: str, path: str, text: str, mode: int = 0o644) -> RenderedFile:
+def _file(job: Job, kind: str, path: str, text: str, mode: int = 0o644) -> RenderedFile:
     return RenderedFile(path=path, content=text, mode=mode, kind=kind, unit=job.service.unit)
 
 
@@ -322,7 +90,7 @@ def render_sysv(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     return [
         _file(job, "sysv", f"etc/oomcfg/sysv/{job.name}.sh",
               tpl.render(_shell_context(job, record_status=True)))
-        for job in _jobs("sysv", profile)
+        for job in target_jobs("sysv", profile)
     ]
 
 
@@ -332,7 +100,7 @@ def render_openrc(profile: Profile, options: RenderOptions) -> list[RenderedFile
     return [
         _file(job, "openrc", f"etc/conf.d/{job.name}",
               tpl.render(_shell_context(job, record_status=True)))
-        for job in _jobs("openrc", profile)
+        for job in target_jobs("openrc", profile)
     ]
 
 
@@ -349,7 +117,7 @@ def render_upstart(profile: Profile, options: RenderOptions) -> list[RenderedFil
             marker=MARKER, unit=job.service.unit, service=job.service.name, name=job.name,
             score=upstart_score(job.score),
         ))
-        for job in _jobs("upstart", profile)
+        for job in target_jobs("upstart", profile)
     ]
 
 
@@ -361,7 +129,7 @@ def render_runit(profile: Profile, options: RenderOptions) -> list[RenderedFile]
             _shell_context(job, record_status=False),
             q_command=" ".join(_q(word) for word in job.command),
         ), mode=0o755)
-        for job in _jobs("runit", profile, need_command=True)
+        for job in target_jobs("runit", profile, need_command=True)
     ]
 
 
@@ -389,16 +157,16 @@ def supervisor_command_problem(argv: tuple[str, ...]) -> str | None:
     return None
 
 
-def _check_supervisor(job: _Job, problems: _Problems) -> None:
+def _check_supervisor(job: Job, problems: Problems) -> None:
     problem = supervisor_command_problem(job.command)
     if problem is not None:
-        problems.add("OC083", "init-command-invalid", _field(job.service, "init.command"),
+        problems.add("OC083", "init-command-invalid", field_path(job.service, "init.command"),
                      f"supervisord: {problem}")
 
 
 def render_supervisord(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """``etc/supervisor/conf.d/NAME.conf``: ``[program:NAME]`` with a choom-wrapped command."""
-    jobs = _jobs("supervisord", profile, need_command=True, check=_check_supervisor)
+    jobs = target_jobs("supervisord", profile, need_command=True, check=_check_supervisor)
     tpl = template("init/supervisord.conf.j2")
     return [
         _file(job, "supervisord", f"etc/supervisor/conf.d/{job.name}.conf", tpl.render(
@@ -413,15 +181,26 @@ def render_supervisord(profile: Profile, options: RenderOptions) -> list[Rendere
 COMPOSE_FILE = "etc/oomcfg/compose.override.yaml"
 
 
-def _compose_key(cand: _Candidate) -> str | None:
+def _compose_key(cand: Candidate) -> str | None:
     return cand.service.init.compose_service if cand.service.init is not None else None
 
 
-def _compose_entry(cand: _Candidate, problems: _Problems) -> dict[str, object] | None:
-    """One compose service: its YAML key (JSON-quoted, so ``no`` stays a string) and values."""
+@dataclass(frozen=True, slots=True)
+class ComposeEntry:
+    """One service in the compose override; ``key`` is JSON-quoted so ``no`` stays a string."""
+
+    key: str
+    service: str
+    score: int | None
+    mem_limit: int | None  # bytes, from a byte-valued memory.max
+    mem_skipped: str | None  # memory.max that compose cannot express (25%, infinity)
+
+
+def _compose_entry(cand: Candidate, problems: Problems) -> ComposeEntry | None:
+    """The compose values of ``cand``, or None after naming what is wrong or missing."""
     key = _compose_key(cand) or ""
     if not COMPOSE_RE.fullmatch(key):
-        problems.add("OC081", "init-name-invalid", _field(cand.service, "init.compose_service"),
+        problems.add("OC081", "init-name-invalid", field_path(cand.service, "init.compose_service"),
                      f"compose service name {key!r} is not valid",
                      hint="letters, digits, '.', '_', '-'")
         return None
@@ -430,30 +209,35 @@ def _compose_entry(cand: _Candidate, problems: _Problems) -> dict[str, object] |
     if cand.score is None and mem_limit is None:
         if cand.service.oom_score_adj is None:  # else: OC084 already said why
             problems.add(
-                "OC086", "init-score-missing", _field(cand.service, "oom_score_adj"),
+                "OC086", "init-score-missing", field_path(cand.service, "oom_score_adj"),
                 f"services.{cand.service.name} sets init.compose_service but neither "
                 "oom_score_adj/tier nor a byte-valued memory.max")
         return None
-    return {"key": json.dumps(key), "service": cand.service.name, "score": cand.score,
-            "mem_limit": mem_limit,
-            "mem_skipped": limit.render() if limit is not None and mem_limit is None else None}
+    skipped = limit.render() if limit is not None and mem_limit is None else None
+    return ComposeEntry(json.dumps(key), cand.service.name, cand.score, mem_limit, skipped)
+
+
+def _note_skipped(entry: ComposeEntry, cand: Candidate, problems: Problems,
+                  options: RenderOptions) -> None:
+    """Say (OC088) that a memory.max compose cannot express was left out."""
+    options.notes.append(Diagnostic(
+        "OC088", f"compose has no equivalent of memory.max {entry.mem_skipped}: mem_limit "
+        "omitted (it takes bytes only)",
+        problems.position(field_path(cand.service, "memory.max")), Severity.WARNING,
+        slug="compose-mem-limit-omitted"))
 
 
 def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """One override file with ``oom_score_adj`` (and ``mem_limit``) per compose service."""
-    problems = _Problems(profile)
-    found = [cand for cand in _candidates(profile, problems) if _compose_key(cand) is not None]
-    _require_some("compose", found, "services.*.init.compose_service", problems)
-    _check_unique(found, _compose_key, "init.compose_service", problems)
+    problems = Problems(profile)
+    found = [cand for cand in candidates(profile, problems) if _compose_key(cand) is not None]
+    require_some("compose", found, "services.*.init.compose_service", problems)
+    check_unique(found, _compose_key, "init.compose_service", problems)
     entries = [_compose_entry(cand, problems) for cand in found]
     problems.raise_if_any()
     for cand, entry in zip(found, entries, strict=True):
-        if entry is not None and entry["mem_skipped"] is not None:
-            field = _field(cand.service, "memory.max")
-            options.notes.append(Diagnostic(
-                "OC088", f"compose has no equivalent of memory.max {entry['mem_skipped']}: "
-                "mem_limit omitted (it takes bytes only)", problems.position(field),
-                Severity.WARNING, slug="compose-mem-limit-omitted"))
+        if entry is not None and entry.mem_skipped is not None:
+            _note_skipped(entry, cand, problems, options)
     text = template("init/compose.override.yaml.j2").render(
         marker=MARKER, entries=entries,
         lowering=any(cand.score is not None and cand.score < 0 for cand in found),

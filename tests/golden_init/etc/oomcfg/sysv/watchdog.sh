@@ -17,7 +17,7 @@ else
 	oomcfg_now=unknown
 	read -r oomcfg_now </proc/self/oom_score_adj 2>/dev/null || :
 	oomcfg_msg="warning: ${oomcfg_service}: could not lower oom_score_adj to ${oomcfg_score} (it stays ${oomcfg_now}): lowering needs CAP_SYS_RESOURCE, so the service starts WITHOUT this protection"
-	echo "oomcfg: ${oomcfg_msg}" >&2
+	echo "oomcfg: ${oomcfg_msg}" >&2 || :
 	logger -t oomcfg -p daemon.warning -- "${oomcfg_msg}" 2>/dev/null || :
 	unset oomcfg_msg oomcfg_now
 fi
