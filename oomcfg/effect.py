@@ -82,7 +82,11 @@ def apply_sysctls(host: Host, text: str, path: str, report: EffectReport) -> Non
 
 
 def _apply_sysctl(host: Host, entry: SysctlEntry, report: EffectReport) -> None:
-    current = host.sysctl_read(entry.key)
+    try:
+        current = host.sysctl_read(entry.key)
+    except OSError as err:
+        _sysctl_problem(report, entry, f"cannot read it: {err.strerror}")
+        return
     if current is None:
         _sysctl_problem(report, entry, "this kernel has no such key")
         return
