@@ -123,3 +123,11 @@ def test_never_kill_needs_an_explicit_minus_1000(tmp_path: Path) -> None:
     services = load_profiles([path]).services
     assert (services["db"].oom_score_adj, services["db"].adj_source) == (-1000, "explicit")
     assert services["init"].oom_score_adj is None
+
+
+@pytest.mark.parametrize("preset", sorted((DATA.parent.parent.parent / "profiles").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_shipped_preset_loads_with_its_extends(preset: Path) -> None:
+    profile = load_profiles([preset])
+    assert profile.sources[-1] == str(preset)
+    assert profile.services or profile.sysctl
