@@ -10,6 +10,7 @@ in a fresh interpreter under ``-X importtime`` and reads every module imported.
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,19 @@ def test_every_subcommand_help_imports_no_heavy_module() -> None:
 def test_version_option_through_typer_prints_the_same_line() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert (result.exit_code, result.stdout) == (0, f"oomcfg {__version__}\n")
+
+
+def test_command_annotations_are_objects_not_strings() -> None:
+    # Typer rebuilds every command from its annotations on each run; string
+    # annotations (``from __future__ import annotations``) cost an eval each:
+    # 24 ms vs 3 ms for four commands, paid by every oomcfg invocation.
+    functions = [info.callback for info in app.registered_commands]
+    assert functions, "no commands registered"
+    stringly = [
+        (fn.__name__, name)
+        for fn in functions
+        if fn is not None
+        for name, value in inspect.get_annotations(fn).items()
+        if isinstance(value, str)
+    ]
+    assert stringly == []
