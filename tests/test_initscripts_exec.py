@@ -5,7 +5,8 @@ style really starts a daemon the way its init system would, and the test reads
 ``/proc/PID/oom_score_adj`` of that daemon. Positive scores must land (raising is
 always allowed). A negative score needs CAP_SYS_RESOURCE, which root here lacks:
 the outputs must then say so loudly; where lowering does work, the value must land.
-Every process a test starts is ended by PID in a ``finally``.
+Every process a test starts is ended by PID in a ``finally``. supervisord itself
+runs when the ``supervisor`` test extra is installed (it is, in CI).
 """
 
 from __future__ import annotations
@@ -343,3 +344,47 @@ def test_supervisord_command_that_cannot_lower_fails_loudly(tmp_path: Path) -> N
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "choom: failed to set score adjust value: Permission denied\n"
     assert not (tmp_path / "argv.txt").exists()
+
+
+SUPERVISORD = Path(sys.executable).parent / "supervisord"
+
+#: A whole supervisord set-up in a tmp dir that includes the rendered
+#: conf.d file exactly as the stock /etc/supervisor/supervisord.conf does.
+SUPERVISORD_CONF = """[unix_http_server]
+file={tmp}/supervisor.sock
+[supervisord]
+nodaemon=true
+logfile={tmp}/supervisord.log
+pidfile={tmp}/supervisord.pid
+childlogdir={tmp}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[supervisorctl]
+serverurl=unix://{tmp}/supervisor.sock
+[include]
+files = etc/supervisor/conf.d/*.conf
+"""
+
+
+@pytest.mark.skipif(not SUPERVISORD.exists(), reason="needs supervisor (the test extra)")
+def test_real_supervisord_starts_the_program_with_its_score_and_literal_argv(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, render("supervisord", one_service(300, hostile_command(tmp_path))))
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(SUPERVISORD_CONF.format(tmp=tmp_path))
+    supervisord = subprocess.Popen([str(SUPERVISORD), "-c", str(conf)], cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(tmp_path / "argv.txt", timeout=30) == repr(list(HOSTILE))
+        ctl = subprocess.run([str(SUPERVISORD.parent / "supervisorctl"), "-c", str(conf),
+                              "pid", "dummy"], capture_output=True, text=True, check=False,
+                             timeout=30)
+        pid = int(ctl.stdout)
+        assert score_of(pid) == 300
+        assert Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == \
+            str(supervisord.pid)  # a direct child: choom exec'd the daemon in place
+        assert not (tmp_path / "PWNED").exists()
+    finally:
+        supervisord.terminate()  # by PID; supervisord stops its program first
+        supervisord.wait(timeout=30)
