@@ -1,0 +1,254 @@
+"""``oomcfg apply`` / ``oomcfg rollback`` on the command line: (exit code, stdout, stderr)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from apply_helpers import identities, snapshot
+from typer.testing import CliRunner
+
+from oomcfg.cli import app
+
+WEB = "etc/systemd/system/nginx.service.d/50-oomcfg.conf"
+DB = "etc/systemd/system/postgresql.service.d/50-oomcfg.conf"
+SYSCTL = "etc/sysctl.d/90-oomcfg.conf"
+SKIPPED = "note: root is {root}, not /: daemon-reload, sysctl writes and live adjustment skipped\n"
+
+PROFILE = """\
+oomcfg: 1
+description: web expendable, database protected
+sysctl:
+  vm.swappiness: 10
+services:
+  web:
+    unit: nginx.service
+    oom_score_adj: {web}
+  db:
+    unit: postgresql.service
+    oom_score_adj: 300
+"""
+
+
+def profile(tmp_path: Path, web: int = 500, name: str = "host.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(PROFILE.format(web=web))
+    return path
+
+
+def oomcfg(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    path = tmp_path / "root"
+    path.mkdir()
+    return path
+
+
+def test_apply_then_reapply_is_a_no_op(tmp_path: Path, root: Path) -> None:
+    prof = profile(tmp_path)
+    assert oomcfg("apply", prof, "--root", root) == (
+        0,
+        f"plan for {root} (generation 0 -> 1):\n"
+        f"  create  {SYSCTL}\n"
+        f"  create  {WEB}\n"
+        f"  create  {DB}\n"
+        "summary: 3 create, 0 update, 0 same, 0 remove, 0 conflict; reload: daemon-reload\n"
+        "applied: 5 path(s) written (generation 1)\n" + SKIPPED.format(root=root),
+        "",
+    )
+    assert b"OOMScoreAdjust=500" in (root / WEB).read_bytes()
+    ids = identities(root)
+    assert oomcfg("apply", prof, "--root", root) == (
+        0,
+        f"plan for {root} (generation 1 -> 1):\n"
+        "summary: 0 create, 0 update, 3 same, 0 remove, 0 conflict; reload: none\n"
+        "nothing to write: every file is already as the profile says\n" + SKIPPED.format(root=root),
+        "",
+    )
+    assert identities(root) == ids
+
+
+def test_dry_run_prints_plan_and_diff_and_writes_nothing(tmp_path: Path, root: Path) -> None:
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--dry-run", "--diff")
+    assert (code, err) == (0, "")
+    assert f"--- a/{WEB}\n+++ b/{WEB}\n" in out
+    assert "+OOMScoreAdjust=500\n" in out
+    assert out.endswith("dry run: nothing written\n")
+    assert snapshot(root) == {}
+
+
+def test_check_exits_1_when_something_would_change(tmp_path: Path, root: Path) -> None:
+    prof = profile(tmp_path)
+    assert oomcfg("apply", prof, "--root", root, "--check")[0] == 1
+    assert snapshot(root) == {}
+    oomcfg("apply", prof, "--root", root)
+    assert oomcfg("apply", prof, "--root", root, "--check")[0] == 0
+    code, out, _ = oomcfg("apply", profile(tmp_path, web=600), "--root", root, "--check")
+    assert (code, f"  update  {WEB}\n" in out) == (1, True)
+
+
+def test_json_output_lists_every_file(tmp_path: Path, root: Path) -> None:
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--format", "json")
+    doc = json.loads(out)
+    assert (code, err) == (0, "")
+    assert [(c["path"], c["action"]) for c in doc["changes"]] == [
+        (SYSCTL, "create"),
+        (WEB, "create"),
+        (DB, "create"),
+    ]
+    assert doc["generation"] == {"from": 0, "to": 1}
+    assert (doc["applied"], doc["written"], doc["exit_code"]) == (True, 5, 0)
+    assert doc["reloads"] == ["daemon-reload"]
+
+
+def test_conflict_exits_4_names_the_file_and_writes_nothing(tmp_path: Path, root: Path) -> None:
+    (root / WEB).parent.mkdir(parents=True)
+    (root / WEB).write_text("[Service]\nOOMScoreAdjust=-900\n")
+    before = snapshot(root)
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", root)
+    assert code == 4
+    assert f"  conflict  {WEB}  (file exists without oomcfg's marker (not ours))\n" in out
+    assert err == (
+        f"oomcfg: refusing to apply to {root}; nothing was written (--force overrides "
+        f"conflicts):\n  {WEB}: conflict: file exists without oomcfg's marker (not ours)\n"
+    )
+    assert snapshot(root) == before
+
+
+def test_invalid_profile_exits_3_before_touching_the_root(tmp_path: Path, root: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "oomcfg: 1\nservices:\n  web:\n    unit: nginx.service\n    oom_score_adj: 1200\n"
+    )
+    code, out, err = oomcfg("apply", bad, "--root", root)
+    assert (code, out) == (3, "")
+    assert err.startswith(f"oomcfg: {bad}:5:20: error[")
+    assert "1200" in err
+    assert snapshot(root) == {}
+
+
+def test_only_systemd_leaves_the_sysctl_file_alone(tmp_path: Path, root: Path) -> None:
+    prof = profile(tmp_path)
+    oomcfg("apply", prof, "--root", root)
+    code, out, _ = oomcfg("apply", prof, "--root", root, "--only", "systemd")
+    assert code == 0
+    assert "0 create, 0 update, 2 same, 0 remove" in out
+    assert (root / SYSCTL).exists()
+
+
+def test_rollback_restores_the_previous_generation(tmp_path: Path, root: Path) -> None:
+    oomcfg("apply", profile(tmp_path), "--root", root)
+    oomcfg("apply", profile(tmp_path, web=800), "--root", root)
+    assert oomcfg("rollback", "--root", root) == (
+        0,
+        f"  restored  {WEB}\nrolled back to generation 1 under {root}\n"
+        + SKIPPED.format(root=root)
+        + "note: running processes keep their oom_score_adj until their units restart\n",
+        "",
+    )
+    assert b"OOMScoreAdjust=500" in (root / WEB).read_bytes()
+
+
+def test_rollback_with_nothing_to_roll_back_exits_4(root: Path) -> None:
+    code, out, err = oomcfg("rollback", "--root", root)
+    assert (code, out) == (4, "")
+    assert err.startswith(f"oomcfg: nothing to roll back under {root}: no record of generation 0")
+
+
+# ------------------------------------------------------------------ lock, real processes
+
+OOMCFG = [sys.executable, "-m", "oomcfg"]
+HOLD_LOCK = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(float(sys.argv[2]))\n"
+)
+
+
+def hold_lock(root: Path, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(root), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_apply_while_another_holds_the_lock_fails_clearly(tmp_path: Path, root: Path) -> None:
+    holder = hold_lock(root, 30)
+    try:
+        done = subprocess.run(
+            [
+                *OOMCFG,
+                "apply",
+                str(profile(tmp_path)),
+                "--root",
+                str(root),
+                "--lock-timeout",
+                "0.3",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (done.returncode, done.stdout) == (4, "")
+    assert done.stderr == (
+        f"oomcfg: another oomcfg apply holds the lock on {root} (waited 0.3s); wait for it "
+        "to finish, or check for a hung oomcfg process\n"
+    )
+    assert snapshot(root) == {}
+
+
+def test_apply_waits_for_a_lock_released_in_time(tmp_path: Path, root: Path) -> None:
+    holder = hold_lock(root, 0.5)
+    try:
+        done = subprocess.run(
+            [*OOMCFG, "apply", str(profile(tmp_path)), "--root", str(root)],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (root / WEB).exists()
+
+
+def test_parallel_applies_serialise_and_leave_a_consistent_root(tmp_path: Path, root: Path) -> None:
+    profiles = [profile(tmp_path, web=100 * (n + 1), name=f"p{n}.yaml") for n in range(3)]
+    procs = [
+        subprocess.Popen(
+            [*OOMCFG, "apply", str(p), "--root", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        for p in profiles
+    ]
+    results = [(p.wait(), p.stderr.read() if p.stderr else "") for p in procs]
+    for p in procs:
+        for stream in (p.stdout, p.stderr):
+            if stream is not None:
+                stream.close()
+    assert results == [(0, "")] * 3
+    manifest = json.loads((root / "var/lib/oomcfg/manifest.json").read_text())
+    assert manifest["generation"] == 3  # three transactions, one after another
+    for path, entry in manifest["files"].items():
+        assert hashlib.sha256((root / path).read_bytes()).hexdigest() == entry["sha256"]
+    assert sorted(os.listdir(root / "var/lib/oomcfg/generations")) == ["1.json", "2.json", "3.json"]
