@@ -253,6 +253,64 @@ def rollback(
     _finish(code)
 
 
+
+class LintFormat(StrEnum):
+    """Output forms of ``oomcfg lint`` (JSON structure: oomcfg/report.py)."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Profiles, unit files, drop-ins, sysctl.d files or directories."),
+    ],
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", help="text, json, sarif (2.1.0) or github.")
+    ] = LintFormat.TEXT,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    systemd_version: Annotated[
+        int | None,
+        typer.Option("--systemd-version", min=200, metavar="N",
+                     help="Flag directives systemd N does not know."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE",
+                     help="Lint configuration (default: nearest .oomcfg-lint.yaml upward)."),
+    ] = None,
+) -> None:
+    """Check OOM policy in profiles, units and sysctl files (exit 0, 1 findings, 3 unreadable)."""
+    from oomcfg.lint.command import run_lint  # noqa: PLC0415
+    from oomcfg.lint.engine import LintOptions  # noqa: PLC0415
+
+    options = LintOptions(systemd_version=systemd_version, config=config, strict=strict)
+    _finish(run_lint(paths, fmt.value, options, sys.stdout, sys.stderr))
+
+
+@app.command()
+def rules(
+    code: Annotated[
+        str | None, typer.Argument(help="A rule code (OC101) or slug to explain.")
+    ] = None,
+) -> None:
+    """List the lint rules, or explain one: rationale, bad and good examples, source."""
+    from oomcfg.lint.command import run_rules  # noqa: PLC0415
+
+    _finish(run_rules(code, sys.stdout, sys.stderr))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the profile format (for editors and CI)."""
+    from oomcfg.lint.command import run_schema  # noqa: PLC0415
+
+    _finish(run_schema(sys.stdout))
+
 def main() -> int:
     """Console-script entry point; maps any uncaught error to exit 70, never a raw traceback."""
     try:

@@ -1,0 +1,160 @@
+"""Turn the PATHs given to ``oomcfg lint`` into classified files, and say what was skipped.
+
+Directories are walked recursively, following symlinks but never entering a
+directory twice (its device and inode are remembered), so a symlink loop is
+reported once and the walk goes on. Hidden directories (``.git``, ``.venv``)
+are not entered unless named on the command line.
+
+A file's kind comes from its name first, then its content:
+
+* ``*.yaml`` / ``*.yml`` with a top-level ``oomcfg:`` key: a profile (a file
+  named explicitly is always treated as one, so its errors show);
+* ``NAME.TYPE`` with a systemd unit type suffix: a unit file;
+* ``*.conf`` inside ``UNIT.d/`` (or ``TYPE.d/``, ``prefix-.TYPE.d/``): a drop-in;
+* ``*.conf`` inside ``sysctl.d/``, or named ``sysctl.conf``: a sysctl file;
+* any other ``*.conf`` whose lines look like ``key = value``: a sysctl file.
+
+Everything else is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from oomcfg.unitfile import UNIT_TYPES
+
+Kind = Literal["profile", "unit", "dropin", "sysctl"]
+_PROFILE_KEY = re.compile(rb"^oomcfg\s*:", re.MULTILINE)
+_SYSCTL_LINE = re.compile(rb"-?[A-Za-z0-9_*/.\[\]?-]+\s*=.*")
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A file to lint and its kind."""
+
+    path: Path
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A path not linted, and why (shown to the user)."""
+
+    path: Path
+    reason: str
+    quiet: bool = False  # an unrelated file met in a directory walk: counted, not listed
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A path that could not be read at all (exit code 3)."""
+
+    path: Path
+    reason: str
+
+
+Item = Found | Skipped | Unreadable
+
+
+def discover(paths: list[Path]) -> Iterator[Item]:
+    """Classify every file under ``paths``; explicit files keep their given spelling."""
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path, seen)
+        elif path.exists():
+            yield _classify(path, explicit=True)
+        else:
+            yield Unreadable(path, "no such file or directory")
+
+
+def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[Item]:
+    """Depth-first, sorted (stable output), each real directory once."""
+    try:
+        stat = top.stat()
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError as err:
+        yield Unreadable(top, err.strerror or str(err))
+        return
+    if (stat.st_dev, stat.st_ino) in seen:
+        yield Skipped(top, "directory already visited (symlink loop?)")
+        return
+    seen.add((stat.st_dev, stat.st_ino))
+    for entry in entries:
+        yield from _entry(Path(entry.path), entry, seen)
+
+
+def _entry(path: Path, entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> Iterator[Item]:
+    try:
+        is_dir = entry.is_dir()
+        is_file = entry.is_file()
+    except OSError as err:
+        yield Unreadable(path, err.strerror or str(err))
+        return
+    if is_dir:
+        if not entry.name.startswith("."):
+            yield from _walk(path, seen)
+    elif is_file:
+        yield _classify(path, explicit=False)
+    elif entry.is_symlink():
+        yield Skipped(path, "dangling symlink")
+
+
+_UNKNOWN = "not a profile, unit file, drop-in or sysctl file"
+
+
+def _classify(path: Path, *, explicit: bool) -> Item:
+    """Name first, then a peek at the content."""
+    name, parent = path.name, path.parent.name
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("yaml", "yml"):
+        return _profile_or_skip(path, explicit)
+    if suffix in UNIT_TYPES:
+        return Found(path, "unit")
+    if suffix == "conf":
+        return _conf_kind(path, parent)
+    return Skipped(path, _UNKNOWN, quiet=not explicit)
+
+
+def _profile_or_skip(path: Path, explicit: bool) -> Item:
+    if explicit:
+        return Found(path, "profile")
+    head = _head(path)
+    if isinstance(head, Unreadable):
+        return head
+    if _PROFILE_KEY.search(head):
+        return Found(path, "profile")
+    return Skipped(path, "YAML without a top-level 'oomcfg:' key (not a profile)")
+
+
+def _conf_kind(path: Path, parent: str) -> Item:
+    if parent.endswith(".d") and parent[:-2].rsplit(".", 1)[-1] in UNIT_TYPES:
+        return Found(path, "dropin")
+    if parent == "sysctl.d" or path.name == "sysctl.conf":
+        return Found(path, "sysctl")
+    head = _head(path)
+    if isinstance(head, Unreadable):
+        return head
+    if _looks_like_sysctl(head):
+        return Found(path, "sysctl")
+    return Skipped(path, ".conf file that is neither a unit drop-in nor sysctl settings")
+
+
+def _looks_like_sysctl(head: bytes) -> bool:
+    lines = [ln.strip() for ln in head.splitlines()]
+    body = [ln for ln in lines if ln and not ln.startswith((b"#", b";"))]
+    return bool(body) and all(_SYSCTL_LINE.fullmatch(ln) for ln in body[:50])
+
+
+def _head(path: Path) -> bytes | Unreadable:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    except OSError as err:
+        return Unreadable(path, err.strerror or str(err))

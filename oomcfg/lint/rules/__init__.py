@@ -1,0 +1,1 @@
+"""One module per lint rule; :mod:`oomcfg.lint` lists them in its explicit registry."""

@@ -1,0 +1,82 @@
+"""Read OOM-related values from unit-file and sysctl text the way systemd and the kernel do.
+
+Lint checks hand-written files, so it must see what the host will see, not
+what a human reads: ``OOMScoreAdjust=010`` is 8 (systemd's ``safe_atoi()``
+passes base 0 to ``strtol()``), ``vm.swappiness = 010`` is 8 too (the
+kernel's ``proc_dointvec`` parses with base 0), and ``MemoryMax=2g`` is
+rejected (``parse_size()`` knows only upper-case suffixes). None means "the
+tool rejects this value", which the invalid-value rule reports.
+"""
+
+from __future__ import annotations
+
+import re
+
+from oomcfg.model import Size
+
+_C_INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+#: systemd's parse_size() with base 1024 (src/basic/parse-util.c): B, K, M, G, T, P, E.
+_SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([KMGTPEB]?)")
+_SHIFT = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+_PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
+
+
+def parse_c_int(text: str) -> int | None:
+    """``strtol(text, NULL, 0)`` that must consume everything: ``0x10`` 16, ``010`` 8."""
+    text = text.strip()
+    if not _C_INT.fullmatch(text):
+        return None
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if digits[:2].lower() == "0x":
+        return sign * int(digits[2:], 16)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits[1:], 8)
+    return sign * int(digits)
+
+
+def is_surprising_int(text: str) -> bool:
+    """True for an integer a human would misread: leading zero (octal) or ``0x`` (hex)."""
+    digits = text.strip().lstrip("+-")
+    return bool(_C_INT.fullmatch(text.strip())) and len(digits) > 1 and digits.startswith("0")
+
+
+def parse_unit_size(text: str) -> Size | None:
+    """A systemd memory value: ``infinity``, ``N%``, or bytes with a base-1024 suffix."""
+    text = text.strip()
+    if text == "infinity":
+        return Size("infinity")
+    percent = _PERCENT.fullmatch(text)
+    if percent:
+        value = float(percent[1])
+        return Size("percent", int(value)) if value <= 100 else None
+    match = _SIZE.fullmatch(text)
+    if not match:
+        return None
+    return Size("bytes", int(float(match[1]) * (1 << _SHIFT[match[2]])))
+
+
+def parse_unit_percent(text: str) -> int | None:
+    """``ManagedOOMMemoryPressureLimit=``: ``0%``..``100%`` (fractions truncated)."""
+    match = _PERCENT.fullmatch(text.strip())
+    if not match or float(match[1]) > 100:
+        return None
+    return int(float(match[1]))
+
+
+def size_bytes(size: Size) -> int | None:
+    """Bytes for a byte size, None for percentages and ``infinity`` (not comparable)."""
+    return size.value if size.kind == "bytes" else None
+
+
+def size_order(size: Size) -> tuple[int, int]:
+    """A key to compare two sizes of the same kind; ``infinity`` above everything."""
+    if size.kind == "infinity":
+        return (2, 0)
+    return (0 if size.kind == "bytes" else 1, size.value)
+
+
+def comparable(a: Size, b: Size) -> bool:
+    """Two sizes can be ordered without knowing the host's RAM."""
+    kinds = {a.kind, b.kind}
+    return len(kinds) == 1 or "infinity" in kinds

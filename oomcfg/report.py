@@ -1,0 +1,249 @@
+"""Print findings as text, JSON, SARIF 2.1.0 or GitHub workflow commands.
+
+Pure functions from findings to a string, shared by ``lint`` and anything else
+that reports :class:`~oomcfg.diagnostics.Diagnostic` values (``validate``).
+Rule documentation comes in as :class:`RuleDoc` values, so this module knows
+nothing about lint's registry.
+
+JSON (``--format json``), a stable structure (``version`` changes if it ever
+has to break)::
+
+    {"version": 1,
+     "findings": [{"path", "line", "col", "severity", "code", "slug", "message", "hint"}],
+     "summary": {"errors", "warnings", "notes", "files": N,
+                 "skipped": [{"path", "reason"}], "unreadable": [{"path", "reason"}]}}
+
+``line``/``col`` are 1-based; 0 means "the whole file".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from oomcfg import __version__
+from oomcfg.diagnostics import Diagnostic, Severity
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/oomcfg/oomcfg"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """What a code means: SARIF rule metadata and ``oomcfg rules`` output."""
+
+    code: str
+    slug: str
+    severity: Severity
+    summary: str
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What was looked at besides the findings."""
+
+    files: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+
+def render_report(
+    fmt: str,
+    findings: Sequence[Diagnostic],
+    rules: Mapping[str, RuleDoc],
+    summary: Summary,
+    base: Path,
+) -> str:
+    """The whole report in ``fmt``; findings must already be sorted."""
+    if fmt == "json":
+        return to_json(findings, summary)
+    if fmt == "sarif":
+        return to_sarif(findings, rules, base)
+    if fmt == "github":
+        return to_github(findings)
+    return to_text(findings, summary)
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def text_line(finding: Diagnostic) -> str:
+    """``path:line:col: severity[CODE] message (slug)``; the hint follows the message."""
+    where = f"{finding.pos}: " if finding.pos is not None else ""
+    hint = f"; {finding.hint}" if finding.hint else ""
+    slug = f" ({finding.slug})" if finding.slug else ""
+    return f"{where}{finding.severity.value}[{finding.code}] {finding.message}{hint}{slug}"
+
+
+def to_text(findings: Sequence[Diagnostic], summary: Summary) -> str:
+    """One line per finding, then a summary line."""
+    lines = [text_line(f) for f in findings]
+    lines.append(summary_line(findings, summary))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(findings: Sequence[Diagnostic], summary: Summary) -> str:
+    """``N errors, M warnings, K notes in F files (S skipped, U unreadable)``."""
+    counts = _counts(findings)
+    text = (
+        f"{counts['errors']} error(s), {counts['warnings']} warning(s), "
+        f"{counts['notes']} note(s) in {summary.files} file(s)"
+    )
+    extra = [f"{len(summary.skipped)} skipped"] if summary.skipped else []
+    extra += [f"{len(summary.unreadable)} unreadable"] if summary.unreadable else []
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _counts(findings: Sequence[Diagnostic]) -> dict[str, int]:
+    by = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        by[finding.severity] += 1
+    return {
+        "errors": by[Severity.ERROR],
+        "warnings": by[Severity.WARNING],
+        "notes": by[Severity.INFO],
+    }
+
+
+# --- json ------------------------------------------------------------------------------------
+
+
+def to_json(findings: Sequence[Diagnostic], summary: Summary) -> str:
+    """The documented JSON structure (module docstring)."""
+    doc = {
+        "version": 1,
+        "findings": [_json_finding(f) for f in findings],
+        "summary": {
+            **_counts(findings),
+            "files": summary.files,
+            "skipped": [{"path": p, "reason": r} for p, r in summary.skipped],
+            "unreadable": [{"path": p, "reason": r} for p, r in summary.unreadable],
+        },
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _json_finding(finding: Diagnostic) -> dict[str, object]:
+    pos = finding.pos
+    return {
+        "path": pos.path if pos else None,
+        "line": pos.line if pos else 0,
+        "col": pos.col if pos else 0,
+        "severity": finding.severity.value,
+        "code": finding.code,
+        "slug": finding.slug,
+        "message": finding.message,
+        "hint": finding.hint,
+    }
+
+
+# --- github ----------------------------------------------------------------------------------
+
+
+def to_github(findings: Sequence[Diagnostic]) -> str:
+    """``::error file=...,line=...,col=...,title=...::message`` workflow commands."""
+    return "".join(_github_line(f) + "\n" for f in findings)
+
+
+def _github_line(finding: Diagnostic) -> str:
+    props = []
+    pos = finding.pos
+    if pos is not None:
+        props.append(f"file={_escape_property(pos.path)}")
+        if pos.line > 0:
+            props += [f"line={pos.line}", f"col={max(pos.col, 1)}"]
+    props.append(f"title={_escape_property(f'{finding.code} {finding.slug}'.strip())}")
+    message = finding.message + (f" ({finding.hint})" if finding.hint else "")
+    return f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    """Workflow-command message escaping (actions/toolkit, command.ts escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """Property escaping additionally covers ':' and ',' (command.ts escapeProperty)."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# --- sarif -----------------------------------------------------------------------------------
+
+
+def to_sarif(findings: Sequence[Diagnostic], rules: Mapping[str, RuleDoc], base: Path) -> str:
+    """A SARIF 2.1.0 log with one run: rule metadata for every code that occurs or is known."""
+    codes = sorted(set(rules) | {f.code for f in findings})
+    index = {code: i for i, code in enumerate(codes)}
+    base_uri = base.resolve().as_uri().rstrip("/") + "/"
+    run = {
+        "tool": {
+            "driver": {
+                "name": "oomcfg",
+                "version": __version__,
+                "informationUri": INFO_URI,
+                "rules": [_sarif_rule(code, rules.get(code)) for code in codes],
+            }
+        },
+        "originalUriBaseIds": {"SRCROOT": {"uri": base_uri}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_sarif_result(f, index[f.code], base) for f in findings],
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _sarif_rule(code: str, doc: RuleDoc | None) -> dict[str, object]:
+    if doc is None:
+        doc = RuleDoc(code, code.lower(), Severity.ERROR, f"oomcfg diagnostic {code}")
+    full = doc.doc or doc.summary
+    return {
+        "id": code,
+        "name": doc.slug,
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": full, "markdown": full},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[doc.severity]},
+    }
+
+
+def _sarif_result(finding: Diagnostic, rule_index: int, base: Path) -> dict[str, object]:
+    result: dict[str, object] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[finding.severity],
+        "message": {"text": finding.message + (f" ({finding.hint})" if finding.hint else "")},
+    }
+    pos = finding.pos
+    if pos is not None:
+        location: dict[str, object] = {"artifactLocation": _artifact(pos.path, base)}
+        if pos.line > 0:
+            location["region"] = {"startLine": pos.line, "startColumn": max(pos.col, 1)}
+        result["locations"] = [{"physicalLocation": location}]
+    result["partialFingerprints"] = {"oomcfgFindingHash/v1": _fingerprint(finding, base)}
+    return result
+
+
+def _artifact(path: str, base: Path) -> dict[str, str]:
+    """A URI relative to SRCROOT when the file is under ``base``, else an absolute file URI."""
+    resolved = Path(path).resolve()
+    try:
+        rel = resolved.relative_to(base.resolve())
+    except ValueError:
+        return {"uri": resolved.as_uri()}
+    return {"uri": quote(rel.as_posix()), "uriBaseId": "SRCROOT"}
+
+
+def _fingerprint(finding: Diagnostic, base: Path) -> str:
+    """Stable across runs and line moves: code, file and message, not the line number."""
+    path = finding.pos.path if finding.pos else ""
+    uri = _artifact(path, base)["uri"] if path else ""
+    digest = hashlib.sha256(f"{finding.code}\0{uri}\0{finding.message}".encode())
+    return digest.hexdigest()[:32]
