@@ -171,24 +171,27 @@ esac
 """
 
 
-def start_lsb(tmp_path: Path, score: int) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run ``/etc/init.d/dummy start`` with the SysV fragment; return it and the daemon's PID."""
+def start_lsb(
+    tmp_path: Path, score: int, shell: str = "sh",
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run ``SHELL /etc/init.d/dummy start`` with the SysV fragment; return it and the PID."""
     fragment = write(tmp_path, render("sysv", one_service(score)))
     script = tmp_path / "etc/init.d/dummy"
     script.parent.mkdir(parents=True)
     script.write_text(LSB_SCRIPT)
     script.chmod(0o755)
     env = {**os.environ, "RUNDIR": str(tmp_path), "FRAGMENT": str(fragment)}
-    done = subprocess.run([str(script), "start"], env=env, text=True, capture_output=True,
-                          check=False, timeout=30)
+    done = subprocess.run([shell, str(script), "start"], env=env, text=True,
+                          capture_output=True, check=False, timeout=30)
     return done, daemon_pid(tmp_path / "dummy.pid") if done.returncode == 0 else 0
 
 
 @pytest.mark.skipif(not Path(START_STOP_DAEMON).exists(), reason="needs dpkg's start-stop-daemon")
+@pytest.mark.parametrize("shell", ["sh", "bash"])  # dash as /bin/sh, and bash init scripts
 def test_sysv_fragment_gives_the_daemon_started_by_start_stop_daemon_its_score(
-    tmp_path: Path,
+    tmp_path: Path, shell: str,
 ) -> None:
-    done, pid = start_lsb(tmp_path, 300)
+    done, pid = start_lsb(tmp_path, 300, shell)
     try:
         assert (done.returncode, done.stdout, done.stderr) == (0, "applied=yes\n", "")
         assert score_of(pid) == 300
