@@ -98,7 +98,8 @@ MANAGED_OOM = MapSpec("managed_oom", [
 ])
 
 INIT = MapSpec("init", [
-    Field("name", TextSpec("an init service name ([A-Za-z0-9_.@-])", r"[A-Za-z0-9_.@-]+", 255),
+    Field("name", TextSpec("an init service name ([A-Za-z0-9_.@-], not starting with . or -)",
+                           r"[A-Za-z0-9_@][A-Za-z0-9_.@-]*", 128),  # = initjobs.NAME_RE
           "service name under SysV/OpenRC/runit/supervisord (default: the unit's stem)"),
     Field("command", ListSpec(TextSpec("a non-empty argument")),
           "the daemon's argv, for init systems that wrap the start command"),
