@@ -436,7 +436,10 @@ class Host:
         byte-identical), and flock locks die with their process, so a crashed
         apply never leaves a stale lock behind.
         """
-        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as err:
+            raise EnvironmentProblem(f"target root {self.root}: {err.strerror}") from err
         try:
             _wait_for_flock(fd, self.root, timeout)
             yield

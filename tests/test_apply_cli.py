@@ -158,6 +158,16 @@ def test_rollback_restores_the_previous_generation(tmp_path: Path, root: Path) -
     assert b"OOMScoreAdjust=500" in (root / WEB).read_bytes()
 
 
+def test_missing_root_exits_4(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    assert oomcfg("apply", profile(tmp_path), "--root", missing) == (
+        4,
+        "",
+        f"oomcfg: target root {missing}: No such file or directory\n",
+    )
+    assert not missing.exists()
+
+
 def test_rollback_with_nothing_to_roll_back_exits_4(root: Path) -> None:
     code, out, err = oomcfg("rollback", "--root", root)
     assert (code, out) == (4, "")
