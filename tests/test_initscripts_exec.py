@@ -391,3 +391,26 @@ def test_real_supervisord_starts_the_program_with_its_score_and_literal_argv(
     finally:
         supervisord.terminate()  # by PID; supervisord stops its program first
         supervisord.wait(timeout=30)
+
+
+def test_apply_installs_a_runit_script_that_runs(tmp_path: Path) -> None:
+    """The whole path: YAML profile -> ``oomcfg apply --only runit`` -> runsv's exec."""
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nservices:\n  dummy:\n    unit: dummy.service\n"
+                       "    oom_score_adj: 300\n    init:\n      command: [/bin/sleep, '300']\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    done = subprocess.run([sys.executable, "-m", "oomcfg", "apply", str(profile), "--root",
+                           str(root), "--only", "runit", "-y"], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    run = root / "etc/sv/dummy/run"
+    assert run.stat().st_mode & 0o777 == 0o755
+    proc = subprocess.Popen([str(run)], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_exec(proc.pid, "sleep")
+        assert score_of(proc.pid) == 300
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=10)
+    assert stderr == ""
