@@ -24,6 +24,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from oomcfg.resources import profiles_dir
 from oomcfg.templating import template
 from oomcfg.units import (
     DIRECTIVE_BY_NAME,
+    DIRECTIVES,
     SCOPE_SINCE,
     SECTION_BY_TYPE,
     dropin_dir,
@@ -195,30 +197,46 @@ def _managed_values(svc: Service, base: str) -> Iterator[tuple[str, str, str]]:
         yield "ManagedOOMPreference", moom.preference, f"{base}.preference"
 
 
+@cache
+def _written_as_is(utype: str, version: int | None) -> frozenset[str]:
+    """Directives a ``utype`` unit takes under their current name on systemd ``version``."""
+    return frozenset(
+        d.name for d in DIRECTIVES if utype in d.unit_types and d.spelling(version) == d.name
+    )
+
+
 def dropin_entries(
     profile: Profile, svc: Service, options: RenderOptions
 ) -> list[tuple[str, str]]:
     """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version."""
     utype = unit_type(svc.unit)
-    version = options.systemd_version
+    as_is = _written_as_is(utype, options.systemd_version)
     entries: list[tuple[str, str]] = []
     for name, value, dotted in service_values(svc):
-        directive = DIRECTIVE_BY_NAME[name]
-        if utype not in directive.unit_types:
-            _note(options, NOTE_WRONG_TYPE, f"{name}= omitted for {svc.unit}: it is not valid "
-                  f"in a .{utype} unit", profile, dotted)
-            continue
-        spelled = directive.spelling(version)
-        if spelled is None:
-            _note(options, NOTE_OMITTED, f"{name}= omitted for {svc.unit}: systemd {version} "
-                  f"lacks it (added in {directive.since})", profile, dotted)
-            continue
-        if spelled != name:
-            _note(options, NOTE_RENAMED, f"{name}= written as {spelled}= for {svc.unit}: "
-                  f"systemd {version} predates the rename in {directive.renamed_in}",
-                  profile, dotted, severity=Severity.INFO)
-        entries.append((spelled, value))
+        spelled = name if name in as_is else _adjust(profile, svc, options, name, dotted)
+        if spelled is not None:
+            entries.append((spelled, value))
     return entries
+
+
+def _adjust(profile: Profile, svc: Service, options: RenderOptions, name: str,
+            dotted: str) -> str | None:
+    """The rare case: drop or rename ``name`` for this unit type or version, with a note."""
+    directive = DIRECTIVE_BY_NAME[name]
+    utype, version = unit_type(svc.unit), options.systemd_version
+    if utype not in directive.unit_types:
+        _note(options, NOTE_WRONG_TYPE, f"{name}= omitted for {svc.unit}: it is not valid "
+              f"in a .{utype} unit", profile, dotted)
+        return None
+    spelled = directive.spelling(version)
+    if spelled is None:
+        _note(options, NOTE_OMITTED, f"{name}= omitted for {svc.unit}: systemd {version} "
+              f"lacks it (added in {directive.since})", profile, dotted)
+    else:
+        _note(options, NOTE_RENAMED, f"{name}= written as {spelled}= for {svc.unit}: "
+              f"systemd {version} predates the rename in {directive.renamed_in}",
+              profile, dotted, severity=Severity.INFO)
+    return spelled
 
 
 def _scope_supported(profile: Profile, svc: Service, options: RenderOptions) -> bool:

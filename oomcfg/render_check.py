@@ -79,12 +79,20 @@ def _unit_lines(text: str, path: str) -> list[tuple[str, str, str]]:
     return found
 
 
+_BLANK = ("", "", "")
+
+
 def check_unit_text(
     text: str, path: str, section: str, entries: Sequence[tuple[str, str]]
 ) -> None:
-    """Raise unless ``text`` assigns exactly ``entries`` in ``[section]``, nothing else."""
-    intended = [(section, "", ""), *((section, key, value) for key, value in entries)]
-    found = _unit_lines(text, path)
+    """Raise unless ``text`` assigns exactly ``entries`` in ``[section]``, nothing else.
+
+    Compares the raw line matches (header, key, value) with the intended ones,
+    comments and blank lines dropped: the same result as :func:`unit_assignments`
+    for one section, without a Python-level loop per line (P4).
+    """
+    found = [m for m in _scan(text, path, _UNIT_LINE) if m != _BLANK]
+    intended = [(section, "", ""), *(("", key, value) for key, value in entries)]
     if found != intended:
         raise RenderInvariantError(f"{path}: rendered {found!r}, intended {intended!r}")
 

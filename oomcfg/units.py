@@ -34,6 +34,12 @@ UNIT_TYPES = frozenset(
 _PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-")
 _ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
 _ALLOWED = "letters, digits, ':', '_', '.', '-', one '@', and '\\xNN' escapes"
+_CHAR = r"(?:[A-Za-z0-9:_.\-]|\\x[0-9a-fA-F]{2})"
+#: The whole grammar in one expression, for the common (valid) case; anything it
+#: rejects goes through the step-by-step checks below for a precise message.
+_VALID = re.compile(
+    rf"(?!@)(?!.*\.\.){_CHAR}+(?:@{_CHAR}*)?\.(?:{'|'.join(sorted(UNIT_TYPES))})"
+)
 
 
 def unit_type(name: str) -> str:
@@ -69,6 +75,13 @@ def unit_name_error(name: str) -> str | None:
     names only arise from systemd-escape, which escapes ``@`` anyway). A ``..``
     is refused too, although systemd accepts it, so no path ever contains one.
     """
+    if len(name) <= UNIT_NAME_MAX_BYTES and _VALID.fullmatch(name):
+        return None  # one regex for the common case; _diagnose says what is wrong
+    return _diagnose(name)
+
+
+def _diagnose(name: str) -> str | None:
+    """The step-by-step checks, each with its own message (None if all pass)."""
     if not name:
         return "unit name is empty"
     if not name.isascii():

@@ -115,3 +115,10 @@ def test_versions_omit_and_rename() -> None:
     assert DIRECTIVE_BY_NAME["OOMPolicy"].spelling(242) is None
     assert DIRECTIVE_BY_NAME["OOMPolicy"].spelling(243) == "OOMPolicy"
     assert DIRECTIVE_BY_NAME["ManagedOOMPreference"].spelling(247) is None
+
+
+@pytest.mark.parametrize("name", GOOD + [n for n, _ in BAD] + ["a.b.service", "x@y.z.slice"])
+def test_fast_path_and_step_by_step_checks_agree(name: str) -> None:
+    from oomcfg.units import _diagnose
+
+    assert (unit_name_error(name) is None) == (_diagnose(name) is None)
