@@ -151,7 +151,10 @@ def _service_from_profile(svc: Service, where: Callable[[str], Position]) -> Ser
         if (value := getattr(svc.managed_oom, name)) is not None
     }
     tier = svc.tier.value if svc.tier is not None else None
-    return ServiceView(svc.name, svc.unit, where(base), adj, tier, policy, memory, managed)
+    # origins hold leaves only: the service is "where its unit: is written"
+    return ServiceView(
+        svc.name, svc.unit, where(f"{base}.unit"), adj, tier, policy, memory, managed
+    )
 
 
 def _adj_path(base: str, svc: Service) -> str:
