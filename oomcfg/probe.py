@@ -44,6 +44,29 @@ COMM_LEN = 15
 _RUNNING = frozenset({"active", "reloading", "deactivating"})
 
 
+class ProcFiles:
+    """Reads /proc/PID/NAME under the host's /proc; None when gone or unreadable.
+
+    The per-process reads are the whole cost of validate on a busy host, and
+    ``Host.proc_read`` re-resolves and re-checks the path for every file (about
+    5x a bare open here). /proc is resolved once through the seam (so
+    ``--root``/``--proc`` still apply) and each file is then opened directly:
+    PIDs are ints and names are constants of this module, so no read can leave
+    /proc. A vanished process (ENOENT/ESRCH) reads as None: not drift.
+    """
+
+    def __init__(self, host: Host) -> None:
+        self.base = str(host.path("proc"))
+
+    def read(self, pid: int, name: str) -> str | None:
+        """Text of one /proc file of ``pid``, or None."""
+        try:
+            with open(f"{self.base}/{int(pid)}/{name}", "rb") as f:  # noqa: PTH123
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+
 def show_argv(units: Sequence[str]) -> list[str]:
     """The one ``systemctl show`` command for ``units`` (systemctl(1), ``show -p``)."""
     return ["systemctl", "show", "--no-pager", "-p", ",".join(SHOW_PROPERTIES), "--", *units]
@@ -52,10 +75,11 @@ def show_argv(units: Sequence[str]) -> list[str]:
 def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     """Everything validate needs about ``host`` for ``profile``; never raises for a host fact."""
     unknown: dict[str, str] = {}
+    procfs = ProcFiles(host)
     base = LiveState(
         systemd=host.systemd_running(),
-        manager_cap_sys_resource=_manager_cap(host),
-        manager_oom_score_adj=parse_oom_score_adj(_safe_proc(host, 1, "oom_score_adj") or ""),
+        manager_cap_sys_resource=_manager_cap(procfs),
+        manager_oom_score_adj=parse_oom_score_adj(procfs.read(1, "oom_score_adj") or ""),
         unknown=unknown,
     )
     if "sysctl" in only and profile.sysctl:
@@ -67,18 +91,18 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     if not base.systemd:
         if "processes" not in only:
             return base
-        return replace(base, processes=_init_processes(host, profile.services.values()))
+        return replace(base, processes=_init_processes(host, procfs, profile.services.values()))
     if not host.is_live:
         unknown["systemd"] = (
             f"units can only be checked on the running host (--root {host.root} has systemd "
             "files, but systemctl would talk to this machine's manager)"
         )
         return base
-    return _probe_systemd(host, profile, only, base)
+    return _probe_systemd(host, procfs, profile, only, base)
 
 
 def _probe_systemd(
-    host: Host, profile: Profile, only: frozenset[str], base: LiveState
+    host: Host, procfs: ProcFiles, profile: Profile, only: frozenset[str], base: LiveState
 ) -> LiveState:
     unknown = dict(base.unknown)
     units = _show_units(host, [s.unit for s in profile.services.values()], unknown)
@@ -86,7 +110,9 @@ def _probe_systemd(
         base,
         units=units,
         dropins=_read_dropins(host, units.values()),
-        processes=_unit_processes(host, units.values()) if "processes" in only else {},
+        processes=(
+            _unit_processes(host, procfs, units.values(), profile) if "processes" in only else {}
+        ),
         mem_total=parse_mem_total(host.read_text("proc/meminfo") or ""),
         unknown=unknown,
     )
@@ -146,45 +172,66 @@ def _read_dropins(host: Host, units: Iterable[UnitProps]) -> dict[str, DropIn]:
     return {p: DropIn(_safe_text(host, p), _mtime(host, p)) for p in sorted(paths)}
 
 
-def _unit_processes(host: Host, units: Iterable[UnitProps]) -> dict[str, list[ProcInfo]]:
+def _unit_processes(
+    host: Host, procfs: ProcFiles, units: Iterable[UnitProps], profile: Profile
+) -> dict[str, list[ProcInfo]]:
+    """Every PID in each running unit's cgroup whose service sets oom_score_adj."""
+    expected = {s.unit: s.oom_score_adj for s in profile.services.values()}
     boot = _boot_time(host)
     result: dict[str, list[ProcInfo]] = {}
     for unit in units:
-        if unit.active_state in _RUNNING and unit.control_group:
+        want = expected.get(unit.unit)
+        if want is not None and unit.active_state in _RUNNING and unit.control_group:
             pids = host.cgroup_procs(unit.control_group)
-            result[unit.unit] = _proc_infos(host, pids, boot)
+            result[unit.unit] = _proc_infos(procfs, pids, want, boot)
     return result
 
 
-def _manager_cap(host: Host) -> bool | None:
+def _manager_cap(procfs: ProcFiles) -> bool | None:
     """Whether PID 1 (the manager that applies OOMScoreAdjust=) has CAP_SYS_RESOURCE."""
-    status = _safe_proc(host, 1, "status")
+    status = procfs.read(1, "status")
     return None if status is None else has_cap_sys_resource(status)
 
 
 # --- processes --------------------------------------------------------------------------------
 
 
-def _proc_infos(host: Host, pids: Iterable[int], boot: float | None) -> list[ProcInfo]:
-    """oom_score_adj and start time of each PID; a PID that exited meanwhile is skipped."""
+def _proc_infos(
+    procfs: ProcFiles, pids: Iterable[int], expected: int, boot: float | None
+) -> list[ProcInfo]:
+    """oom_score_adj of each PID; a PID that exited meanwhile is skipped (not drift).
+
+    Only a process whose value differs has its ``stat`` read (start time and
+    name, to explain the difference), so a healthy host costs one small read
+    per process (performance.md, P7).
+    """
     infos = []
     for pid in pids:
-        info = _proc_info(host, pid, boot)
-        if info is not None:
-            infos.append(info)
+        adj = _read_adj(procfs, pid)
+        if adj is None:
+            continue
+        if adj == expected:
+            infos.append(ProcInfo(pid, adj))
+            continue
+        stat = procfs.read(pid, "stat")
+        if stat is not None:
+            infos.append(ProcInfo(pid, adj, _start_time(stat, boot), _stat_comm(stat)))
     return infos
 
 
-def _proc_info(host: Host, pid: int, boot: float | None) -> ProcInfo | None:
-    adj_text = _safe_proc(host, pid, "oom_score_adj")
-    adj = None if adj_text is None else parse_oom_score_adj(adj_text)
-    stat = _safe_proc(host, pid, "stat")
-    if adj is None or stat is None:
-        return None  # exited mid-scan: not drift (bad-inputs.md)
+def _read_adj(procfs: ProcFiles, pid: int) -> int | None:
+    text = procfs.read(pid, "oom_score_adj")
+    return None if text is None else parse_oom_score_adj(text)
+
+
+def _start_time(stat: str, boot: float | None) -> float | None:
     ticks = parse_start_ticks(stat)
-    start = None if ticks is None or boot is None else boot + ticks / _clock_ticks()
-    comm = stat.partition("(")[2].rpartition(")")[0]
-    return ProcInfo(pid, adj, start, comm)
+    return None if ticks is None or boot is None else boot + ticks / _clock_ticks()
+
+
+def _stat_comm(stat: str) -> str:
+    """Field 2 of /proc/PID/stat, between the first ``(`` and the last ``)`` (proc(5))."""
+    return stat.partition("(")[2].rpartition(")")[0]
 
 
 def _boot_time(host: Host) -> float | None:
@@ -205,39 +252,51 @@ def _clock_ticks() -> int:
     return os.sysconf("SC_CLK_TCK")
 
 
-def _init_processes(host: Host, services: Iterable[Service]) -> dict[str, list[ProcInfo]]:
+def _init_processes(
+    host: Host, procfs: ProcFiles, services: Iterable[Service]
+) -> dict[str, list[ProcInfo]]:
     """Processes of services on a host without systemd: by pidfile, else by comm."""
-    boot = _boot_time(host)
     services = list(services)
-    by_comm = {
-        s.init.comm[:COMM_LEN]: s.name
-        for s in services
-        if s.init and s.init.comm and not s.init.pidfile
-    }
-    result: dict[str, list[ProcInfo]] = {name: [] for name in by_comm.values()}
+    result: dict[str, list[ProcInfo]] = {}
+    by_comm: dict[str, str] = {}
     for svc in services:
         if svc.init is not None and svc.init.pidfile:
-            pid = parse_pidfile(_safe_text(host, svc.init.pidfile) or "")
-            info = None if pid is None else _proc_info(host, pid, boot)
-            result[svc.name] = [info] if info is not None else []
-    if by_comm:
-        for pid in _pids_by_comm(host, by_comm.keys()):
-            info = _proc_info(host, pid, boot)
-            if info is not None and info.comm in by_comm:
-                result[by_comm[info.comm]].append(info)
+            result[svc.name] = _by_pidfile(host, procfs, svc.init.pidfile, svc.init.comm)
+        elif svc.init is not None and svc.init.comm:
+            by_comm[svc.init.comm[:COMM_LEN]] = svc.name
+            result[svc.name] = []
+    for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
+        adj = _read_adj(procfs, pid)
+        if adj is not None:
+            result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
     return result
 
 
-def _pids_by_comm(host: Host, comms: Iterable[str]) -> list[int]:
-    """PIDs whose /proc/PID/comm is one of ``comms``: one small read per process."""
+def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -> list[ProcInfo]:
+    """The process a pidfile names; none if it exited or its PID now belongs to another
+    program (PID reuse: when the profile gives ``init.comm`` too, it must match)."""
+    pid = parse_pidfile(_safe_text(host, pidfile) or "")
+    if pid is None:
+        return []
+    actual = (procfs.read(pid, "comm") or "").rstrip("\n")
+    adj = _read_adj(procfs, pid)
+    if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
+        return []
+    return [ProcInfo(pid, adj, comm=actual)]
+
+
+def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[tuple[int, str]]:
+    """(PID, comm) of processes whose /proc/PID/comm is one of ``comms``: one read each."""
     wanted = set(comms)
-    pids = []
+    if not wanted:
+        return []
+    found = []
     for name in _safe_list(host, "proc"):
         if name.isdigit():
-            comm = _safe_proc(host, int(name), "comm")
-            if comm is not None and comm.rstrip("\n") in wanted:
-                pids.append(int(name))
-    return pids
+            comm = (procfs.read(int(name), "comm") or "").rstrip("\n")
+            if comm in wanted:
+                found.append((int(name), comm))
+    return found
 
 
 # --- read helpers: a permission problem is "unreadable", never a crash ------------------------
@@ -246,13 +305,6 @@ def _pids_by_comm(host: Host, comms: Iterable[str]) -> list[int]:
 def _safe_text(host: Host, rel: str) -> str | None:
     try:
         return host.read_text(rel)
-    except (OSError, EnvironmentProblem):
-        return None
-
-
-def _safe_proc(host: Host, pid: int, name: str) -> str | None:
-    try:
-        return host.proc_read(pid, name)
     except (OSError, EnvironmentProblem):
         return None
 

@@ -9,16 +9,19 @@ together.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from oomcfg.host import Host
+from oomcfg.liveparse import ProcInfo
 from oomcfg.model import InitSpec, Profile, Service, SysctlSetting
-from oomcfg.probe import probe
+from oomcfg.probe import ProcFiles, _proc_infos, probe
 
 ALL = frozenset({"sysctl", "units", "processes"})
 STAT = "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 {ticks} 0 0\n"
@@ -85,7 +88,26 @@ def test_probe_reads_sysctls_files_and_processes_under_the_root(host_root: Path)
         "worker": [(77, 300, "worker"), (78, 900, "worker")],
         "gone": [],
     }
-    assert state.processes["mydb"][0].start == 1764100000 + 1.0  # btime + 100 ticks / USER_HZ
+
+
+def test_a_pidfile_whose_pid_now_belongs_to_another_program_is_not_running(
+    host_root: Path,
+) -> None:
+    write(host_root / "run/mydb.pid", "77\n")  # PID reuse: 77 is a worker now
+    profile = make_profile()
+    mydb = replace(profile.services["mydb"], init=InitSpec(pidfile="/run/mydb.pid", comm="mydb"))
+    profile = replace(profile, services={**profile.services, "mydb": mydb})
+    assert probe(Host(host_root), profile, ALL).processes["mydb"] == []
+
+
+def test_only_differing_processes_pay_for_start_time_and_name(host_root: Path) -> None:
+    # One read (oom_score_adj) per healthy process; stat only to explain a difference.
+    boot = 1764100000.0
+    infos = _proc_infos(ProcFiles(Host(host_root)), [77, 78, 555], 300, boot)  # 555 has exited
+    assert infos == [
+        ProcInfo(77, 300),
+        ProcInfo(78, 900, boot + 100 / os.sysconf("SC_CLK_TCK"), "worker"),
+    ]
 
 
 def test_only_sysctl_reads_no_process(host_root: Path) -> None:
