@@ -40,12 +40,12 @@ class Command:
 
 @dataclass
 class Sample:
-    """One run: wall seconds, peak RSS (KiB, None without GNU time), exit code, stderr."""
+    """One run: wall seconds, peak RSS (KiB, None without GNU time), exit code, output."""
 
     seconds: float
     maxrss_kib: int | None
     code: int
-    stderr: str
+    output: str
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Measurement:
 
 
 def run_once(cmd: Command, scratch: Path) -> Sample:
-    """Run ``cmd`` once under GNU time; stdout is discarded, stderr kept for errors."""
+    """Run ``cmd`` once under GNU time; keep stderr (or stdout) to explain a failure."""
     if cmd.prepare is not None:
         cmd.prepare()
     fd, rss_name = tempfile.mkstemp(prefix="rss-", dir=scratch)
@@ -79,13 +79,12 @@ def run_once(cmd: Command, scratch: Path) -> Sample:
         argv = [GNU_TIME, "-f", "%M", "-o", rss_name, *argv]
     env = {**os.environ, **(cmd.env or {})}
     start = time.perf_counter()
-    proc = subprocess.run(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
-    )
+    proc = subprocess.run(argv, capture_output=True, env=env, check=False)
     elapsed = time.perf_counter() - start
     rss = _read_rss(Path(rss_name)) if GNU_TIME else None
     Path(rss_name).unlink()
-    return Sample(elapsed, rss, proc.returncode, proc.stderr.decode(errors="replace"))
+    output = (proc.stderr or proc.stdout).decode(errors="replace")
+    return Sample(elapsed, rss, proc.returncode, output)
 
 
 def _read_rss(path: Path) -> int | None:
@@ -97,7 +96,7 @@ def _read_rss(path: Path) -> int | None:
 def _failure(cmd: Command, sample: Sample) -> str | None:
     if sample.code in cmd.ok_codes:
         return None
-    first = next((ln for ln in sample.stderr.splitlines() if ln.strip()), "")
+    first = next((ln for ln in sample.output.splitlines() if ln.strip()), "")
     return f"exit {sample.code}: {first[:160]}"
 
 

@@ -10,6 +10,7 @@ error, so lint measures checking, not reporting thousands of findings.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ DROPIN = "50-oomcfg.conf"  # oomcfg.model.DROPIN_NAME
 SYSCTL_FILE = "etc/sysctl.d/90-oomcfg.conf"  # oomcfg.model.SYSCTL_FILE
 TIERS = ("standard", "expendable", "standard", "sacrificial", "standard")
 POLICIES = ("continue", "kill", "stop")
+#: The population's process name: a copy of sleep(1) under a name no other
+#: process on a shared machine has (comm is the first 15 bytes, proc(5)).
+SLEEPER_COMM = "oomcfg-bench-sl"
 
 
 def unit_name(i: int) -> str:
@@ -89,7 +93,7 @@ def read_sysctl(key: str) -> str:
 
 
 def validate_profile_text(adj: int) -> str:
-    """One service matched by process name (``sleep``) on a host without systemd."""
+    """One service matched by process name (:data:`SLEEPER_COMM`) on a host without systemd."""
     keys = ("vm.panic_on_oom", "vm.overcommit_memory", "vm.oom_dump_tasks")
     sysctls = [f"  {k}: {read_sysctl(k)}" for k in keys]
     return "\n".join(
@@ -102,24 +106,27 @@ def validate_profile_text(adj: int) -> str:
             "  sleepers:",
             "    unit: bench-sleepers.service",
             f"    oom_score_adj: {adj}",
-            "    init: {comm: sleep}",
+            f"    init: {{comm: {SLEEPER_COMM}}}",
             "",
         ]
     )
 
 
 @contextmanager
-def sleepers(count: int, adj: int) -> Iterator[list[int]]:
-    """Start ``count`` ``sleep`` processes with ``oom_score_adj`` ``adj``; end exactly those.
+def sleepers(count: int, adj: int, scratch: Path) -> Iterator[list[int]]:
+    """Start ``count`` sleep processes with ``oom_score_adj`` ``adj``; end exactly those.
 
     Raising oom_score_adj needs no privilege (proc(5)), so the population
     matches the validate profile. Every process is killed by its PID, and
     reaped, even when the benchmark fails.
     """
+    binary = scratch / SLEEPER_COMM
+    if not binary.exists():
+        shutil.copy2("/usr/bin/sleep", binary)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for _ in range(count):
-            procs.append(subprocess.Popen(["sleep", "3600"], stdin=subprocess.DEVNULL))
+            procs.append(subprocess.Popen([str(binary), "3600"], stdin=subprocess.DEVNULL))
         for proc in procs:
             Path(f"/proc/{proc.pid}/oom_score_adj").write_text(str(adj))
         yield [p.pid for p in procs]

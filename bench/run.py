@@ -32,14 +32,14 @@ import cases
 import report
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHES: tuple[Callable[[cases.Context], list[report.Row]], ...] = (
-    cases.bench_startup,
-    cases.bench_lint,
-    cases.bench_render,
-    cases.bench_apply,
-    cases.bench_reapply,
-    cases.bench_validate,
-)
+BENCHES: dict[str, Callable[[cases.Context], list[report.Row]]] = {
+    "startup": cases.bench_startup,  # P1, P2
+    "lint": cases.bench_lint,  # P3
+    "render": cases.bench_render,  # P4
+    "apply": cases.bench_apply,  # P5
+    "reapply": cases.bench_reapply,  # P6
+    "validate": cases.bench_validate,  # P7
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -51,7 +51,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--venv", type=Path, default=REPO / ".venv", help="oomcfg's venv")
     parser.add_argument("--processes", type=int, default=2000, help="extra processes for P7")
     parser.add_argument("--no-ansible", action="store_true", help="skip the P5 peer")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        type=lambda text: text.split(","),
+        default=list(BENCHES),
+        help=f"comma-separated subset of: {','.join(BENCHES)} (P8 follows from the others)",
+    )
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.only if name not in BENCHES]
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    return args
 
 
 def compile_package(python: Path) -> str:
@@ -131,9 +141,9 @@ def main(argv: list[str]) -> int:
     try:
         ctx = make_context(args, work)
         rows: list[report.Row] = []
-        for bench in BENCHES:
-            print(f"bench: {bench.__name__} ...", file=sys.stderr, flush=True)
-            rows += bench(ctx)
+        for name in args.only:
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            rows += BENCHES[name](ctx)
         rows += cases.memory_rows(ctx)
     finally:
         shutil.rmtree(work, ignore_errors=True)
