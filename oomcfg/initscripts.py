@@ -19,12 +19,15 @@ the legacy ``oom_adj`` file is never written.
 
 from __future__ import annotations
 
+import configparser
 import json
 import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import yaml
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.initjobs import (
@@ -39,6 +42,7 @@ from oomcfg.initjobs import (
     target_jobs,
 )
 from oomcfg.model import MARKER, Profile, RenderedFile
+from oomcfg.render_check import RenderInvariantError
 from oomcfg.templating import template
 
 if TYPE_CHECKING:  # render.py imports this module to register the targets
@@ -55,6 +59,9 @@ _SUPERVISOR_HERE = "%(here)s"
 
 #: upstart's ``oom score`` takes -999..1000 or ``never`` (init(5), "oom score").
 UPSTART_NEVER = -1000
+
+#: What no rendered line may hold (tab and newline are the templates' own).
+_STRAY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _q(word: str | int) -> str:
@@ -80,7 +87,14 @@ def _shell_context(job: Job, *, record_status: bool) -> dict[str, object]:
     }
 
 
+def _ensure(ok: bool, path: str, what: str) -> None:
+    """Defence in depth (as render_check does for systemd): a miss is a bug in oomcfg."""
+    if not ok:
+        raise RenderInvariantError(f"{path}: {what}")
+
+
 def _file(job: Job, kind: str, path: str, text: str, mode: int = 0o644) -> RenderedFile:
+    _ensure(not _STRAY_CONTROL.search(text), path, "control character in rendered text")
     return RenderedFile(path=path, content=text, mode=mode, kind=kind, unit=job.service.unit)
 
 
@@ -121,16 +135,25 @@ def render_upstart(profile: Profile, options: RenderOptions) -> list[RenderedFil
     ]
 
 
+def exec_argv(text: str) -> list[str]:
+    """The argv of a run script's final ``exec`` line, split as sh splits quoted words."""
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    return shlex.split(last.removeprefix("exec ")) if last.startswith("exec ") else []
+
+
+def _runit_file(job: Job) -> RenderedFile:
+    path = f"etc/sv/{job.name}/run"
+    text = template("init/runit.run.j2").render(
+        _shell_context(job, record_status=False),
+        q_command=" ".join(_q(word) for word in job.command),
+    )
+    _ensure(exec_argv(text) == list(job.command), path, "exec line does not give init.command")
+    return _file(job, "runit", path, text, mode=0o755)
+
+
 def render_runit(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """``etc/sv/NAME/run`` (0755): sets the score, then ``exec``s ``init.command``."""
-    tpl = template("init/runit.run.j2")
-    return [
-        _file(job, "runit", f"etc/sv/{job.name}/run", tpl.render(
-            _shell_context(job, record_status=False),
-            q_command=" ".join(_q(word) for word in job.command),
-        ), mode=0o755)
-        for job in target_jobs("runit", profile, need_command=True)
-    ]
+    return [_runit_file(job) for job in target_jobs("runit", profile, need_command=True)]
 
 
 def supervisor_command(score: int, argv: tuple[str, ...]) -> str:
@@ -164,17 +187,34 @@ def _check_supervisor(job: Job, problems: Problems) -> None:
                      f"supervisord: {problem}")
 
 
+def supervisor_argv(text: str, name: str) -> list[str]:
+    """The argv supervisord would exec for ``[program:NAME]`` in ``text`` ([] if none).
+
+    Its ini reading (``inline_comment_prefixes=(';', '#')``, ``strict=False``), the
+    %-expansion (``%%`` -> ``%``) and ``shlex.split``: supervisor/options.py, process.py.
+    """
+    parser = configparser.RawConfigParser(inline_comment_prefixes=(";", "#"), strict=False)
+    parser.read_string(text)
+    if parser.sections() != [f"program:{name}"]:
+        return []
+    return shlex.split(parser.get(f"program:{name}", "command") % {})
+
+
+def _supervisord_file(job: Job) -> RenderedFile:
+    path = f"etc/supervisor/conf.d/{job.name}.conf"
+    text = template("init/supervisord.conf.j2").render(
+        marker=MARKER, unit=job.service.unit, service=job.service.name, name=job.name,
+        command=supervisor_command(job.score, job.command),
+    )
+    expected = ["choom", "-n", str(job.score), "--", *job.command]
+    _ensure(supervisor_argv(text, job.name) == expected, path, "command= does not parse back")
+    return _file(job, "supervisord", path, text)
+
+
 def render_supervisord(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """``etc/supervisor/conf.d/NAME.conf``: ``[program:NAME]`` with a choom-wrapped command."""
     jobs = target_jobs("supervisord", profile, need_command=True, check=_check_supervisor)
-    tpl = template("init/supervisord.conf.j2")
-    return [
-        _file(job, "supervisord", f"etc/supervisor/conf.d/{job.name}.conf", tpl.render(
-            marker=MARKER, unit=job.service.unit, service=job.service.name, name=job.name,
-            command=supervisor_command(job.score, job.command),
-        ))
-        for job in jobs
-    ]
+    return [_supervisord_file(job) for job in jobs]
 
 
 #: Where the compose override is written; docs/init-systems.md shows the ``-f`` to use.
@@ -187,13 +227,23 @@ def _compose_key(cand: Candidate) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ComposeEntry:
-    """One service in the compose override; ``key`` is JSON-quoted so ``no`` stays a string."""
+    """One service in the compose override."""
 
-    key: str
-    service: str
+    name: str  # the compose service name
+    service: str  # the profile's key under services:
     score: int | None
     mem_limit: int | None  # bytes, from a byte-valued memory.max
     mem_skipped: str | None  # memory.max that compose cannot express (25%, infinity)
+
+    @property
+    def key(self) -> str:
+        """The YAML key, JSON-quoted: ``no``, ``1.0`` or ``null`` stay strings."""
+        return json.dumps(self.name)
+
+    def values(self) -> dict[str, int]:
+        """What a compose file loaded back must say for this service."""
+        pairs = (("oom_score_adj", self.score), ("mem_limit", self.mem_limit))
+        return {key: value for key, value in pairs if value is not None}
 
 
 def _compose_entry(cand: Candidate, problems: Problems) -> ComposeEntry | None:
@@ -214,7 +264,7 @@ def _compose_entry(cand: Candidate, problems: Problems) -> ComposeEntry | None:
                 "oom_score_adj/tier nor a byte-valued memory.max")
         return None
     skipped = limit.render() if limit is not None and mem_limit is None else None
-    return ComposeEntry(json.dumps(key), cand.service.name, cand.score, mem_limit, skipped)
+    return ComposeEntry(key, cand.service.name, cand.score, mem_limit, skipped)
 
 
 def _note_skipped(entry: ComposeEntry, cand: Candidate, problems: Problems,
@@ -242,6 +292,10 @@ def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFil
         marker=MARKER, entries=entries,
         lowering=any(cand.score is not None and cand.score < 0 for cand in found),
     )
+    expected = {"services": {e.name: e.values() for e in entries if e is not None}}
+    _ensure(yaml.load(text, Loader=yaml.CSafeLoader) == expected, COMPOSE_FILE,
+            "does not load back as the intended services")
+    _ensure(not _STRAY_CONTROL.search(text), COMPOSE_FILE, "control character in rendered text")
     return [RenderedFile(path=COMPOSE_FILE, content=text, kind="compose")]
 
 

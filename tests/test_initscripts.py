@@ -20,11 +20,13 @@ import pytest
 import yaml
 from initscripts_example import EXAMPLE_YAML, example_profile
 
+from oomcfg import initscripts
 from oomcfg.diagnostics import Position
 from oomcfg.errors import InputError
 from oomcfg.initscripts import INIT_TARGETS, supervisor_command
 from oomcfg.model import MARKER, InitSpec, Memory, Profile, RenderedFile, Service, Size
 from oomcfg.render import RenderOptions, render
+from oomcfg.render_check import RenderInvariantError
 
 GOLDEN = Path(__file__).parent / "golden_init"
 
@@ -321,3 +323,22 @@ def test_cli_missing_init_command_exits_3_with_file_line_col_and_writes_nothing(
         "[/usr/sbin/daemon, --foreground])\n"
     )
     assert not out_dir.exists()
+
+
+# --- defence in depth: every file is parsed back before it is returned ------------------------
+
+
+def test_a_run_script_whose_exec_line_does_not_give_the_argv_is_a_bug_not_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(initscripts, "_q", str)  # quoting "forgotten": 'queue 100%' splits
+    with pytest.raises(RenderInvariantError, match=r"exec line does not give init\.command"):
+        run("runit", example_profile())
+
+
+def test_a_supervisord_command_that_does_not_parse_back_is_a_bug_not_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(initscripts, "supervisor_command", lambda score, argv: "choom ;x")
+    with pytest.raises(RenderInvariantError, match="command= does not parse back"):
+        run("supervisord", example_profile())
