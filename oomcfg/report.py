@@ -80,7 +80,8 @@ def text_line(finding: Diagnostic) -> str:
     where = f"{finding.pos}: " if finding.pos is not None else ""
     hint = f"; {finding.hint}" if finding.hint else ""
     slug = f" ({finding.slug})" if finding.slug else ""
-    return f"{where}{finding.severity.value}[{finding.code}] {finding.message}{hint}{slug}"
+    text = f"{where}{finding.severity.value}[{finding.code}] {finding.message}{hint}{slug}"
+    return text.replace("\r", "\\r").replace("\n", "\\n")  # one line per finding, always
 
 
 def to_text(findings: Sequence[Diagnostic], summary: Summary) -> str:

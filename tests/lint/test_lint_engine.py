@@ -1,0 +1,146 @@
+"""The lint engine: inputs of every kind, garbage, configuration, suppression, exit codes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lintcheck import HEADER, lint_tree, problems, write_tree
+
+from oomcfg.errors import ExitCode
+from oomcfg.lint.engine import LintOptions, LintResult, lint_paths
+
+UNKILLABLE = HEADER + "services:\n  a:\n    unit: a.service\n    oom_score_adj: -1000\n"
+DUMP_OFF = HEADER + "sysctl:\n  vm.oom_dump_tasks: 0\n"  # a warning (OC107), line 4
+
+
+def codes(result: LintResult) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+class TestInputs:
+    def test_garbage_files_are_findings_and_the_rest_is_still_linted(self, tmp_path: Path) -> None:
+        (tmp_path / "blob.service").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+        write_tree(tmp_path, {
+            "trunc.service": "[Service]\nOOMScoreAdjust=-1000 \\",
+            "nohdr.service": "[Service\nMemoryMax=1G\n",
+            "sysctl.d/junk.conf": "vm.panic_on_oom = 1\nthis is not sysctl\n",
+            "p.yaml": UNKILLABLE,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        found = set(codes(result))
+        assert {"OC206", "OC207", "OC201", "OC251", "OC101", "OC110"} <= found
+        assert len(result.linted) == 5
+        assert result.exit_code(strict=False) == ExitCode.FINDINGS
+
+    def test_a_symlink_loop_is_reported_once_and_the_walk_goes_on(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {"units/a.service": "[Service]\nOOMPolicy=stop\n"})
+        os.symlink("..", tmp_path / "units" / "loop")
+        result = lint_paths([tmp_path], LintOptions())
+        assert result.linted == [str(tmp_path / "units" / "a.service")]
+        assert [s.reason for s in result.skipped if not s.quiet] == [
+            "directory already visited (symlink loop?)"
+        ]
+        assert result.exit_code(strict=True) == ExitCode.OK
+
+    def test_a_missing_path_is_unreadable_exit_3_and_others_are_linted(
+        self, tmp_path: Path
+    ) -> None:
+        write_tree(tmp_path, {"p.yaml": UNKILLABLE})
+        result = lint_paths([tmp_path / "nope.service", tmp_path / "p.yaml"], LintOptions())
+        assert "OC303" in codes(result) and "OC110" in codes(result)
+        assert result.exit_code(strict=False) == ExitCode.INVALID_INPUT
+
+    def test_kinds_are_detected_by_name_and_content(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {
+            "README.md": "# docs\n",
+            "ci.yaml": "jobs: {}\n",
+            "p.yml": HEADER,
+            "x.service.d/10.conf": "[Service]\n",
+            "tuning/sysctl-oom.conf": "# sysctl\nvm.swappiness = 10\n",
+            "tuning/journald.conf": "[Journal]\nStorage=auto\n",
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert sorted(Path(p).name for p in result.linted) == [
+            "10.conf",
+            "p.yml",
+            "sysctl-oom.conf",
+        ]
+        loud = sorted((s.path.name, s.reason) for s in result.skipped if not s.quiet)
+        assert loud == [
+            ("ci.yaml", "YAML without a top-level 'oomcfg:' key (not a profile)"),
+            ("journald.conf", ".conf file that is neither a unit drop-in nor sysctl settings"),
+        ]
+
+    def test_a_bad_profile_gives_loader_findings_with_positions(self, tmp_path: Path) -> None:
+        text = (
+            HEADER + "services:\n  a:\n    unit: a.service\n    oom_score_adj: 1200\n    tir: x\n"
+        )
+        result = lint_tree(tmp_path, {"p.yaml": text})
+        lines = sorted((f.code, f.pos.line) for f in result.findings if f.pos)
+        assert ("OC025", 6) in lines and ("OC020", 7) in lines
+        assert result.exit_code(strict=False) == ExitCode.FINDINGS
+
+
+class TestExitCodes:
+    def test_clean_is_0_warnings_fail_only_with_strict(self, tmp_path: Path) -> None:
+        result = lint_tree(tmp_path, {"p.yaml": DUMP_OFF})
+        assert codes(result) == ["OC107"]
+        assert result.exit_code(strict=False) == ExitCode.OK
+        assert result.exit_code(strict=True) == ExitCode.FINDINGS
+
+
+class TestConfiguration:
+    def test_nearest_config_disables_and_regrades(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {
+            ".oomcfg-lint.yaml": "severity:\n  oom-dump-tasks-off: error\n",
+            "strict/p.yaml": DUMP_OFF,
+            "relaxed/.oomcfg-lint.yaml": "disable: [OC107]\n",
+            "relaxed/p.yaml": DUMP_OFF,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert [
+            (Path(f.pos.path).parent.name, f.severity.value) for f in result.findings if f.pos
+        ] == [("strict", "error")]
+
+    def test_per_path_ignores(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {
+            ".oomcfg-lint.yaml": "ignore:\n  - paths: ['legacy/**']\n    rules: [OC107]\n",
+            "legacy/old/p.yaml": DUMP_OFF,
+            "new/p.yaml": DUMP_OFF,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert [Path(f.pos.path).parent.name for f in result.findings if f.pos] == ["new"]
+
+    def test_explicit_config_wins_and_its_mistakes_are_reported(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {
+            "conf.yaml": "disable: [OC107, OC999]\nseverity:\n  OC101: fatal\nbogus: 1\n",
+            "p.yaml": DUMP_OFF,
+        })  # fmt: skip
+        options = LintOptions(config=tmp_path / "conf.yaml")
+        result = lint_paths([tmp_path / "p.yaml"], options)
+        assert [(f.code, f.pos.line) for f in result.findings if f.pos] == [
+            ("OC302", 1), ("OC302", 3), ("OC302", 4),
+        ]  # fmt: skip
+
+
+class TestInlineSuppression:
+    def test_on_the_line_and_the_line_above_in_a_profile(self, tmp_path: Path) -> None:
+        text = HEADER + (
+            "sysctl:\n"
+            "  vm.oom_dump_tasks: 0  # oomcfg: disable=OC107\n"
+            "services:\n  a:\n    unit: a.service\n"
+            "    # oomcfg: disable=unkillable-without-limit\n"
+            "    oom_score_adj: -1000\n"
+        )
+        assert codes(lint_tree(tmp_path, {"p.yaml": text})) == []
+
+    def test_in_a_unit_file_the_comment_line_above(self, tmp_path: Path) -> None:
+        files = {"a.service": "[Service]\n# oomcfg: disable=OC140\nMemoryLimit=1G\n"}
+        assert codes(lint_tree(tmp_path, files)) == []
+
+    def test_an_unused_suppression_is_a_warning(self, tmp_path: Path) -> None:
+        text = HEADER + "sysctl:\n  vm.oom_dump_tasks: 1  # oomcfg: disable=OC107\n"
+        result = lint_tree(tmp_path, {"p.yaml": text})
+        assert problems(result, "OC301") == [("p.yaml", 4, 25)]
+        assert result.exit_code(strict=True) == ExitCode.FINDINGS
