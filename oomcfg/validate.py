@@ -30,6 +30,8 @@ from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
 from oomcfg.validate_units import compare_unit_props
 
 Status = Literal["drift", "not-running", "unknown"]
+#: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
+_RUNNING = frozenset({"active", "reloading", "deactivating"})
 Kind = Literal["sysctl", "unit", "process", "service", "host"]
 
 #: Stable codes and slugs (docs/validate.md documents each one).
@@ -190,10 +192,11 @@ def _systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> It
     if "units" in only:
         for diff in compare_unit_props(svc, props, state.mem_total):
             yield _unit_drift(svc, props, parses, diff)
-    if props.active_state not in ("active", "reloading", "deactivating") or not props.main_pid:
+    if props.active_state not in _RUNNING:
+        state_text = props.active_state or "unknown"
         yield Finding(
-            "OV013", "not-running", "unit", svc.unit, props.active_state or "active", "inactive",
-            f"the unit is {props.active_state or 'unknown'} (MainPID 0): nothing to check",
+            "OV013", "not-running", "unit", svc.unit, "active", f"{state_text} (MainPID 0)",
+            f"the unit is {state_text}: its configuration was compared, no process to check",
             f"systemctl start {svc.unit} (if it should run)",
         )  # fmt: skip
         return
@@ -236,9 +239,11 @@ def _unit_drift(
     if winner is None:
         fragment = props.get("FragmentPath")
         where = f" (the unit file {fragment} may set it)" if fragment else ""
+        ours = any(p.rsplit("/", 1)[-1] == DROPIN_NAME for p in props.dropin_paths)
+        state = "does not set it: it is out of date" if ours else "is not installed"
         return Finding(
             "OV012", "drift", "unit", obj, expected, actual,
-            f"no drop-in sets {prop}{where}; oomcfg's {DROPIN_NAME} is not installed",
+            f"no drop-in sets {prop}{where}; oomcfg's {DROPIN_NAME} {state}",
             f"run 'oomcfg apply', then systemctl restart {svc.unit}",
             file=fragment or None,
         )  # fmt: skip

@@ -46,7 +46,7 @@ def run_validate(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> Ex
     from oomcfg.probe import probe  # noqa: PLC0415
     from oomcfg.profile import load_profiles  # noqa: PLC0415
     from oomcfg.validate import validate  # noqa: PLC0415
-    from oomcfg.validate_output import render_json, render_text  # noqa: PLC0415
+    from oomcfg.validate_output import render_json, render_text, write_table  # noqa: PLC0415
 
     try:
         profile = load_profiles([str(p) for p in request.profiles])
@@ -56,5 +56,10 @@ def run_validate(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> Ex
         return ExitCode.INVALID_INPUT
     host = Host(request.root, proc=request.proc, sys=request.sys)
     report = validate(profile, probe(host, profile, request.only), request.only)
-    stdout.write(render_json(report) if request.json_format else render_text(report))
+    if request.json_format:
+        stdout.write(render_json(report))
+    elif stdout.isatty():
+        write_table(report, stdout)
+    else:
+        stdout.write(render_text(report))
     return report.exit_code

@@ -8,7 +8,7 @@ never parse the text form.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from oomcfg.validate import Finding, Report
 
@@ -68,3 +68,27 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """``report_dict`` as indented JSON with a trailing newline."""
     return json.dumps(report_dict(report), indent=2) + "\n"
+
+
+def write_table(report: Report, stream: TextIO) -> None:
+    """A rich table on a terminal (rich comes with Typer); plain text when it is missing.
+
+    Only used when stdout is a tty: pipes and CI logs get :func:`render_text`,
+    whose lines stay stable for grep and for tests.
+    """
+    try:
+        from rich.console import Console  # noqa: PLC0415 - only for a terminal
+        from rich.table import Table  # noqa: PLC0415
+        from rich.text import Text  # noqa: PLC0415
+    except ImportError:
+        stream.write(render_text(report))
+        return
+    console = Console(file=stream)
+    if report.findings:
+        table = Table("code", "status", "object", "expected", "actual", "cause / fix")
+        for f in report.findings:
+            # Text(), not str: a cause may hold "[Service]", which rich would read as markup.
+            cells = (f.code, f.status, f.object, f.expected, f.actual, f"{f.cause}\nfix: {f.fix}")
+            table.add_row(*(Text(c) for c in cells))
+        console.print(table)
+    console.print(Text(_summary(report)))

@@ -7,6 +7,7 @@ systemd 252 (tests/data/live/), so the values are what systemd really prints
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import pytest
 from oomcfg.errors import ExitCode
 from oomcfg.liveparse import DropIn, LiveState, ProcInfo, parse_show
 from oomcfg.model import InitSpec, ManagedOOM, Memory, Profile, Service, Size, SysctlSetting
-from oomcfg.validate import CODES, Finding, validate
-from oomcfg.validate_output import render_json, render_text
+from oomcfg.validate import CODES, Finding, Report, validate
+from oomcfg.validate_output import render_json, render_text, write_table
 
 DATA = Path(__file__).parent / "data" / "live"
 ALL = frozenset({"sysctl", "units", "processes"})
@@ -143,9 +144,19 @@ def test_a_setting_no_drop_in_sets_says_oomcfgs_drop_in_is_missing() -> None:
     assert "not installed" in f.cause
 
 
+def test_a_setting_missing_from_oomcfgs_own_drop_in_says_it_is_out_of_date() -> None:
+    web_max = svc("web.service", 300, memory=Memory(min=Size("bytes", 1 << 20)))
+    (f,) = validate(profile(web_max), live(), frozenset({"units"})).findings
+    assert (f.code, f.object, f.expected, f.actual) == ("OV012", "web.service MemoryMin", "1M", "0")
+    assert "oomcfg's 50-oomcfg.conf does not set it: it is out of date" in f.cause
+
+
 def test_stopped_and_missing_units_are_not_running_not_drift() -> None:
     p = profile(svc("stopped.service", 100), svc("nosuch.service", 100))
     report = validate(p, live(), frozenset({"processes"}))
+    assert [(f.code, f.status, f.object, f.actual) for f in report.findings][:1] == [
+        ("OV013", "not-running", "stopped.service", "inactive (MainPID 0)"),
+    ]
     assert [(f.code, f.status, f.object) for f in report.findings] == [
         ("OV013", "not-running", "stopped.service"),
         ("OV014", "not-running", "nosuch.service"),
@@ -317,3 +328,15 @@ def test_text_output_names_object_code_values_cause_and_fix() -> None:
 def test_every_code_is_documented(code: str) -> None:
     doc = (Path(__file__).parent.parent / "docs" / "validate.md").read_text()
     assert f"`{code}`" in doc and CODES[code] in doc
+
+
+def test_terminal_table_shows_text_literally_and_the_summary() -> None:
+    finding = Finding("OV010", "drift", "unit", "x.service OOMPolicy", "kill", "stop",
+                      "[Service] in 99-local.conf wins", "fix it")  # fmt: skip
+    out = io.StringIO()
+    write_table(Report((finding,), 1), out)
+    text = out.getvalue()
+    assert "[Service] in" in text  # literal, not swallowed as markup
+    assert text.rstrip().endswith(
+        "validate: DRIFT: 1 checked, 1 drift, 0 not running, 0 cannot check"
+    )
