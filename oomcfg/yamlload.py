@@ -49,6 +49,7 @@ from typing import Any, TypeAlias
 import yaml
 from yaml.events import (
     AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     Event,
     MappingEndEvent,
@@ -57,6 +58,8 @@ from yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
 )
 
 from oomcfg.diagnostics import Diagnostic, Position
@@ -118,14 +121,19 @@ _WORDS: dict[str, object] = {
     **dict.fromkeys(("true", "True", "TRUE"), True),
     **dict.fromkeys(("false", "False", "FALSE"), False),
 }
-_NUMBERS: tuple[tuple[re.Pattern[str], Callable[[str], object]], ...] = (
-    (re.compile(r"[-+]?[0-9]+"), int),
-    (re.compile(r"0o[0-7]+"), lambda text: int(text[2:], 8)),
-    (re.compile(r"0x[0-9a-fA-F]+"), lambda text: int(text[2:], 16)),
-    (re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"), float),
-    (re.compile(r"[-+]?\.(?:inf|Inf|INF)"), lambda text: float(text[:-4] + "inf")),
-    (re.compile(r"\.(?:nan|NaN|NAN)"), lambda text: math.nan),
+_NUMBER = re.compile(
+    r"(?P<int>[-+]?[0-9]+)|(?P<oct>0o[0-7]+)|(?P<hex>0x[0-9a-fA-F]+)"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<inf>[-+]?\.(?:inf|Inf|INF))|(?P<nan>\.(?:nan|NaN|NAN))"
 )
+_CONVERT: dict[str | None, Callable[[str], object]] = {
+    "int": int,
+    "oct": lambda text: int(text[2:], 8),
+    "hex": lambda text: int(text[2:], 16),
+    "float": float,
+    "inf": lambda text: float(text[:-4] + "inf"),
+    "nan": lambda text: math.nan,
+}
 _NUMERIC_START = frozenset("0123456789+-.")
 _CORE_TAG = "tag:yaml.org,2002:"
 
@@ -168,6 +176,24 @@ class YMap:
 
 YNode: TypeAlias = YScalar | YSeq | YMap
 
+# A frozen dataclass's __init__ goes through object.__setattr__ per field; the
+# slot descriptors themselves are twice as fast, and a big profile has 200,000
+# scalars. Same object, same immutability afterwards.
+_SET_VALUE, _SET_TEXT, _SET_QUOTED, _SET_LINE, _SET_COL = (
+    getattr(YScalar, name).__set__ for name in YScalar.__slots__
+)
+
+
+def _new_scalar(value: object, text: str, quoted: bool, line: int, col: int) -> YScalar:
+    """``YScalar(value, text, quoted, line, col)``, built the fast way."""
+    node: YScalar = object.__new__(YScalar)
+    _SET_VALUE(node, value)
+    _SET_TEXT(node, text)
+    _SET_QUOTED(node, quoted)
+    _SET_LINE(node, line)
+    _SET_COL(node, col)
+    return node
+
 
 def resolve_plain(text: str) -> object:
     """Value of a *plain* scalar by the YAML 1.2 core schema.
@@ -177,10 +203,12 @@ def resolve_plain(text: str) -> object:
     """
     if text in _WORDS:
         return _WORDS[text]
+    if text.isdigit() and text.isascii():  # the common case, without a regex
+        return int(text)
     if text[0] in _NUMERIC_START:
-        for pattern, convert in _NUMBERS:
-            if pattern.fullmatch(text):
-                return convert(text)
+        number = _NUMBER.fullmatch(text)
+        if number is not None:
+            return _CONVERT[number.lastgroup](text)
     return text
 
 
@@ -214,38 +242,41 @@ def _where(event: Event) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-class _Bad:
-    """Marker for a node left out of the tree (alias, too deep, bad key)."""
+class _Dropped:
+    """Stands in for a node left out of the tree: an alias or a too-deep collection."""
 
 
-_DROP = _Bad()
-_NO_KEY = _Bad()
+_DROPPED = _Dropped()
 
 
 class _Frame:
-    """An open collection on the builder's stack."""
+    """An open collection; a mapping's ``items`` alternate key, value, key, value."""
 
-    __slots__ = ("col", "is_map", "items", "key", "line", "seen")
+    __slots__ = ("col", "dropped", "is_map", "items", "line")
 
     def __init__(self, is_map: bool, line: int, col: int) -> None:
         self.is_map = is_map
         self.line = line
         self.col = col
-        self.items: list[object] = []
-        self.key: YScalar | _Bad = _NO_KEY
-        self.seen: dict[str, tuple[int, int]] = {}
+        self.items: list[YNode | _Dropped] = []
+        self.dropped = False
 
 
 class _Builder:
-    """Turns libyaml events into a tree, collecting diagnostics as it goes."""
+    """Turns libyaml events into a tree, collecting diagnostics as it goes.
+
+    The bottom frame collects document roots, so every finished node is simply
+    appended to ``stack[-1].items``; mappings pair and check their keys when
+    they end.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.diags: list[Diagnostic] = []
-        self.stack: list[_Frame] = []
-        self.root: YNode | None = None
+        self.stack = [_Frame(False, 1, 1)]
         self.documents = 0
         self.skipping = 0  # > 0 while inside a too-deep collection
+        ignore = _ignore
         self.dispatch: dict[type[Event], Callable[[Any], None]] = {
             ScalarEvent: self.on_scalar,
             MappingStartEvent: self.on_start,
@@ -254,19 +285,29 @@ class _Builder:
             SequenceEndEvent: self.on_end,
             AliasEvent: self.on_alias,
             DocumentStartEvent: self.on_document,
+            DocumentEndEvent: ignore,
+            StreamStartEvent: ignore,
+            StreamEndEvent: ignore,
         }
 
-    def feed(self, events: Iterator[Event]) -> None:
-        """Consume every event; parse errors propagate to the caller."""
+    def feed(self, events: Iterator[Event]) -> YNode | None:
+        """Consume every event and return the first document's root.
+
+        Parse errors propagate to the caller.
+        """
         dispatch = self.dispatch
         for event in events:
-            handler = dispatch.get(type(event))
-            if handler is not None:
-                handler(event)
+            dispatch[type(event)](event)
+        roots = self.stack[0].items
+        return None if not roots or isinstance(roots[0], _Dropped) else roots[0]
 
     def report(self, code: str, event: Event, message: str) -> None:
         """Add an error at the event's start mark."""
         self.diags.append(_diag(code, message, Position(self.path, *_where(event))))
+
+    def report_at(self, code: str, node: YNode, message: str) -> None:
+        """Add an error at a node's position."""
+        self.diags.append(_diag(code, message, Position(self.path, node.line, node.col)))
 
     def check_properties(self, event: NodeEvent) -> None:
         """OC006 for an anchor, OC007 for a tag on a scalar or collection."""
@@ -299,13 +340,13 @@ class _Builder:
                 value = resolve_plain(text)
             except ValueError:
                 self.report("OC012", event, f"integer with {len(text)} digits is too long")
-        self.add(YScalar(value, text, quoted, *_where(event)))
+        self.stack[-1].items.append(_new_scalar(value, text, quoted, *_where(event)))
 
     def on_alias(self, event: AliasEvent) -> None:
         """Aliases are never expanded: that is what makes alias bombs harmless."""
         self.report("OC006", event, f"alias '*{event.anchor}' is not allowed")
         if not self.skipping:
-            self.add(_DROP)
+            self.drop()
 
     def on_start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
         """Open a collection, or start skipping one that is too deep."""
@@ -313,7 +354,7 @@ class _Builder:
             self.check_properties(event)
         if self.skipping:
             self.skipping += 1
-        elif len(self.stack) >= MAX_DEPTH:
+        elif len(self.stack) > MAX_DEPTH:  # the bottom frame is not a collection
             self.report("OC008", event, f"nesting is deeper than {MAX_DEPTH} levels")
             self.skipping = 1
         else:
@@ -325,52 +366,58 @@ class _Builder:
         if self.skipping:
             self.skipping -= 1
             if not self.skipping:
-                self.add(_DROP)
+                self.drop()
             return
         frame = self.stack.pop()
         node: YNode
         if frame.is_map:
-            node = YMap(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
+            node = YMap(self.pairs(frame.items), frame.line, frame.col)
+        elif frame.dropped:
+            items = tuple(item for item in frame.items if not isinstance(item, _Dropped))
+            node = YSeq(items, frame.line, frame.col)
         else:
             node = YSeq(tuple(frame.items), frame.line, frame.col)  # type: ignore[arg-type]
-        self.add(node)
+        self.stack[-1].items.append(node)
 
-    def add(self, node: YNode | _Bad) -> None:
-        """Attach a finished node to the open collection (or make it the root)."""
-        if not self.stack:
-            if self.documents == 1 and isinstance(node, YScalar | YSeq | YMap):
-                self.root = node
-            return
+    def drop(self) -> None:
+        """Hold the place of a node left out, so keys and values stay paired."""
         frame = self.stack[-1]
-        if not frame.is_map:
-            if node is not _DROP:
-                frame.items.append(node)
-        elif frame.key is _NO_KEY:
-            frame.key = self.accept_key(frame, node)
-        else:
-            if frame.key is not _DROP and node is not _DROP:
-                frame.items.append((frame.key, node))
-            frame.key = _NO_KEY
+        frame.items.append(_DROPPED)
+        frame.dropped = True
 
-    def accept_key(self, frame: _Frame, node: YNode | _Bad) -> YScalar | _Bad:
-        """Return the key to pair with the next value, or _DROP to skip the pair."""
-        if isinstance(node, _Bad):
-            return _DROP
-        if not isinstance(node, YScalar):
-            self.add_at("OC009", node, "a mapping key must be a scalar")
-            return _DROP
-        name = _key_id(node)
-        first = frame.seen.get(name)
-        if first is not None:
-            where = f"line {first[0]}" + (f", column {first[1]}" if first[0] == node.line else "")
-            self.add_at("OC005", node, f"duplicate key '{name}' (first at {where})")
-            return _DROP
-        frame.seen[name] = (node.line, node.col)
-        return node
+    def pairs(self, items: list[YNode | _Dropped]) -> tuple[tuple[YScalar, YNode], ...]:
+        """Pair keys with values: OC009 for collection keys, OC005 for repeated keys.
 
-    def add_at(self, code: str, node: YNode, message: str) -> None:
-        """Add an error at a node's position."""
-        self.diags.append(_diag(code, message, Position(self.path, node.line, node.col)))
+        A pair is left out when its key or value was dropped, its key is not a
+        scalar, or its key repeats an earlier one (the first wins).
+        """
+        seen: dict[str, YScalar] = {}
+        pairs: list[tuple[YScalar, YNode]] = []
+        flat = iter(items)
+        for key, value in zip(flat, flat, strict=True):
+            if isinstance(key, _Dropped):
+                continue
+            if not isinstance(key, YScalar):
+                self.report_at("OC009", key, "a mapping key must be a scalar")
+                continue
+            name = _key_id(key)
+            first = seen.setdefault(name, key)
+            if first is not key:
+                self.report_at("OC005", key, f"duplicate key '{name}' ({_first_at(first, key)})")
+            elif not isinstance(value, _Dropped):
+                pairs.append((key, value))
+        return tuple(pairs)
+
+
+def _ignore(event: Event) -> None:
+    """Events that need no work: stream start/end, document end."""
+
+
+def _first_at(first: YScalar, again: YScalar) -> str:
+    """Where a repeated key was first seen; the column too when on the same line."""
+    if first.line == again.line:
+        return f"first at line {first.line}, column {first.col}"
+    return f"first at line {first.line}"
 
 
 def _position(path: str, text: str, index: int) -> Position:
@@ -453,7 +500,7 @@ def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        builder.feed(_events(data))
+        root = builder.feed(_events(data))
     except yaml.YAMLError as error:
         diags.extend(builder.diags)
         last = _syntax_error(error, path)
@@ -464,7 +511,7 @@ def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
         if was_enabled:
             gc.enable()
     diags.extend(builder.diags)
-    return builder.root
+    return root
 
 
 def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
