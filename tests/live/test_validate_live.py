@@ -204,3 +204,19 @@ def test_the_host_was_not_touched() -> None:
     # Everything above wrote /etc/systemd/system and /tmp inside the overlay only.
     assert not list(Path(UNIT_DIR).glob("v*-web.service"))
     assert not list(Path("/tmp").glob("v*-p.yaml"))
+
+
+def test_sysctl_drift_names_the_file_that_sets_the_kernels_value(live: LiveHost) -> None:
+    # Read-only: /proc/sys is mounted read-only in the sandbox and nothing writes it.
+    current = int(Path("/proc/sys/vm/swappiness").read_text())
+    wanted = current + 1 if current < 200 else current - 1
+    local = "/etc/sysctl.d/99-zz-local.conf"
+    live.box.write_file(local, f"vm.swappiness = {current}\n")
+    try:
+        path = live.profile(f"sysctl:\n  vm.swappiness: {wanted}\n")
+        code, report, _ = live.validate(path)
+    finally:
+        live.box.remove(local)
+    assert code == 1
+    assert findings(report) == [("OV001", "vm.swappiness", str(wanted), str(current))]
+    assert report["findings"][0]["file"] == local
