@@ -22,11 +22,11 @@ FLOORS = Path(__file__).resolve().parent / "floors"
 
 P1 = Target("P1", "oomcfg --version", 4.0, "<= 4x")
 P2 = Target("P2", "oomcfg --help", 1.5, "<= 1.5x")
-P3 = Target("P3", "oomcfg lint", 1.5, "<= 1.5x")
-P4 = Target("P4", "oomcfg render --out", 2.5, "<= 2.5x")
+P3 = Target("P3", "oomcfg lint", 1.5, "<= 1.5x", judged_at=10_000)
+P4 = Target("P4", "oomcfg render --out", 2.5, "<= 2.5x", judged_at=10_000)
 P5 = Target("P5", "oomcfg apply (fresh root)", 1 / 200, ">= 200x faster")
 P5_SCALE = Target("P5", "oomcfg apply (fresh root)", None, "no peer: cost/service")
-P6 = Target("P6", "oomcfg apply (unchanged)", 1.0, "<= 1.0x, 0 writes")
+P6 = Target("P6", "oomcfg apply (unchanged)", 1.0, "<= 1.0x, 0 writes", judged_at=10_000)
 P7 = Target("P7", "oomcfg validate (N extra procs)", 2.0, "<= 2x")
 P8 = Target("P8", "peak RSS", None, f"<= {MIB_LIMIT:.0f} MiB")
 
@@ -66,9 +66,11 @@ class Context:
         """The venv's ``oomcfg`` with ``args``."""
         return Command(label, (str(self.oomcfg), *map(str, args)), ok_codes=ok)
 
-    def pair(self, ours: Command, floor: Command) -> tuple[Measurement, Measurement]:
-        """Measure two commands in alternating runs."""
-        mine, theirs = compare([ours, floor], self.runs, self.work)
+    def pair(
+        self, ours: Command, floor: Command, runs: int | None = None
+    ) -> tuple[Measurement, Measurement]:
+        """Measure two commands in alternating runs (default: the run's count)."""
+        mine, theirs = compare([ours, floor], runs or self.runs, self.work)
         return mine, theirs
 
 
@@ -86,11 +88,11 @@ def preparing(cmd: Command, path: Path) -> Command:
 def bench_startup(ctx: Context) -> list[Row]:
     """P1 ``--version`` vs ``python -c pass``; P2 ``--help`` vs ``import typer``."""
     python = str(ctx.python)
-    v, p = ctx.pair(
-        ctx.cli("oomcfg", "--version"), Command("python -c pass", (python, "-c", "pass"))
-    )
+    runs = max(15, 3 * ctx.runs)  # cheap, and the most sensitive to the machine's noise
+    bare = Command("python -c pass", (python, "-c", "pass"))
+    v, p = ctx.pair(ctx.cli("oomcfg", "--version"), bare, runs)
     typer = Command("import typer", (python, "-c", "import typer"))
-    h, t = ctx.pair(ctx.cli("oomcfg", "--help"), typer)
+    h, t = ctx.pair(ctx.cli("oomcfg", "--help"), typer, runs)
     return [judge(P1, None, v, p), judge(P2, None, h, t)]
 
 

@@ -27,10 +27,15 @@ class Target:
     name: str
     limit: float | None  # max oomcfg/floor ratio; None: reported, not judged
     text: str
+    judged_at: int | None = None  # the size performance.md sets the target for
 
     def at(self, n: int | None) -> Target:
-        """The target at size ``n``; size 0 is the fixed-cost baseline, not judged."""
-        return self if n != 0 else Target(self.bench, self.name, None, "baseline")
+        """The target at size ``n``: judged at ``judged_at`` only; 0 is the fixed-cost baseline."""
+        if n == 0:
+            return Target(self.bench, self.name, None, "baseline (fixed cost)")
+        if self.judged_at is None or n == self.judged_at:
+            return self
+        return Target(self.bench, self.name, None, f"scaling (judged at {self.judged_at:,})")
 
 
 @dataclass

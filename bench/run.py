@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/run.py            # full run: 100, 1,000, 10,000 services + Ansible
+    .venv/bin/python bench/run.py            # full: 100, 1,000, 10,000 services, Ansible, 5 runs
     .venv/bin/python bench/run.py --quick    # under a minute: 3 runs, no 10k, no Ansible
     .venv/bin/python bench/run.py --out DIR  # results elsewhere than bench/results/
 
@@ -47,7 +47,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 runs, up to 1,000, no Ansible")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
-    parser.add_argument("--runs", type=int, help="timed runs per command (default 7; quick 3)")
+    parser.add_argument(
+        "--runs", type=int, help="timed runs per command (default 5; quick 3; start-up 3x, >= 15)"
+    )
     parser.add_argument("--venv", type=Path, default=REPO / ".venv", help="oomcfg's venv")
     parser.add_argument("--processes", type=int, default=2000, help="extra processes for P7")
     parser.add_argument("--no-ansible", action="store_true", help="skip the P5 peer")
@@ -77,7 +79,7 @@ def compile_package(python: Path) -> str:
 def make_context(args: argparse.Namespace, work: Path) -> cases.Context:
     """Sizes, runs and the Ansible peer for this kind of run."""
     sizes = [0, 100, 1000] if args.quick else [0, 100, 1000, 10_000]
-    runs = args.runs or (3 if args.quick else 7)
+    runs = args.runs or (3 if args.quick else 5)
     ansible = None if args.quick or args.no_ansible else ansible_peer.ensure_venv()
     return cases.Context(
         python=args.venv / "bin" / "python",
