@@ -8,8 +8,9 @@ the reader must point.
 from __future__ import annotations
 
 import math
-import time
+import random
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -196,24 +197,31 @@ def test_top_level_scalar_and_sequence_are_returned_as_such() -> None:
 # --- bytes ---------------------------------------------------------------------------
 
 
-def test_file_over_the_size_cap_is_refused_before_parsing() -> None:
+def _must_not_parse(data: bytes) -> NoReturn:
+    raise AssertionError("the parser ran")
+
+
+def test_file_over_the_size_cap_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     data = b"a: [" + b"x, " * (MAX_BYTES // 3) + b"]\n"
-    started = time.perf_counter()
+    monkeypatch.setattr(yamlload, "_events", _must_not_parse)
     node, diags = load_yaml(data, "p.yaml")
-    assert time.perf_counter() - started < 1.0  # no parse of megabytes
     assert node is None
-    assert [(d.code, d.pos) for d in diags] == [("OC001", diags[0].pos)]
+    assert [(d.code, str(d.pos)) for d in diags] == [("OC001", "p.yaml")]
     assert f"{MAX_BYTES} bytes" in diags[0].message
 
 
 def test_two_mib_profile_parses_within_the_cap() -> None:
-    line = b"  svc-%06d.service: {tier: normal, memory: {max: 512M}}\n"
+    """A fleet profile passes 1 MiB easily; MAX_BYTES must leave room for it."""
+    line = b"  svc-%06d.service:\n    description: " + b"x" * 200 + b"\n"
     count = ((2 << 20) - 10) // len(line % 0)
     data = b"services:\n" + b"".join(line % i for i in range(count))
-    assert 2 << 20 >= len(data) > (2 << 20) - 100
+    assert 2 << 20 >= len(data) > (2 << 20) - 300
     node, diags = load_yaml(data, "p.yaml")
     assert diags == []
     assert isinstance(node, YMap)
+    services = node.get("services")
+    assert isinstance(services, YMap)
+    assert len(services.items) == count
 
 
 def test_invalid_utf8_points_at_the_bad_byte() -> None:
@@ -334,9 +342,7 @@ def test_billion_laughs_is_rejected_quickly_without_expansion() -> None:
         rows.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     src = "\n".join(rows) + "\n"
     assert len(src) < 700
-    started = time.perf_counter()
     node, diags = load_yaml(src.encode(), "p.yaml")
-    assert time.perf_counter() - started < 0.5
     assert {d.code for d in diags} == {"OC006"}
     assert len(diags) == 9 + 8 * 9  # every anchor and every alias
     assert to_python(node) == {"a": ["lol"] * 9, **{c: [] for c in "bcdefghi"}}  # type: ignore[arg-type]
@@ -384,9 +390,7 @@ def test_python_tags_never_construct_anything(tmp_path: Path) -> None:
     ids=["flow-seq-1000", "flow-map-1000", "block-map-1000", "flow-seq-100k", "flow-map-100k"],
 )
 def test_deep_nesting_is_one_diagnostic_not_a_recursion_error(src: str) -> None:
-    started = time.perf_counter()
     node, diags = load_yaml(src.encode(), "p.yaml")
-    assert time.perf_counter() - started < 2.0
     assert [d.code for d in diags] == ["OC008"]
     # libyaml >= 0.2.5 gives up at 1000 levels (so no tree); below that we cut at 64.
     assert node is None or isinstance(node, YSeq | YMap)
@@ -503,3 +507,57 @@ def test_pure_python_parser_gives_the_same_findings(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(yamlload, "_CParser", None)
     assert load_yaml(src.encode(), "p.yaml") == with_libyaml
     assert problems("a: [1, 2\n") == [("OC004", 2, 1)]
+
+
+def test_repeated_key_is_reported_even_when_the_first_value_was_an_alias() -> None:
+    assert problems("a: *x\na: 1\n") == [("OC006", 1, 4), ("OC005", 2, 1)]
+
+
+def test_get_finds_keys_by_the_name_they_stand_for() -> None:
+    node, _ = load_yaml(b"1: one\ntrue: yes\n~: nothing\n", "p.yaml")
+    assert isinstance(node, YMap)
+    assert [node.get(name) for name in ("1", "true", "null")] == [
+        YScalar("one", "one", False, 1, 4),
+        YScalar("yes", "yes", False, 2, 7),
+        YScalar("nothing", "nothing", False, 3, 4),
+    ]
+
+
+def test_mangled_profiles_never_raise() -> None:
+    """Seeded mutations of a real-looking profile: only diagnostics, never exceptions."""
+    base = (
+        b"oomcfg: 1\nservices:\n  web.service:\n    tier: important\n"
+        b"    memory: {max: 512M, high: 400M}\n    description: |\n      web\n"
+        b"sysctl:\n  - key: vm.overcommit_memory\n    value: 0\n"
+    )
+    pieces = [
+        b"&a ",
+        b"*a",
+        b"!!str ",
+        b"? ",
+        b"- ",
+        b": ",
+        b"{",
+        b"]",
+        b"---\n",
+        b"%YAML 1.2\n",
+        b"\t",
+        b"\x00",
+        b"\xff",
+        b"\xef\xbb\xbf",
+        b"'",
+        b'"',
+        b"|",
+        b"\r",
+        b"\xc2\x85",
+    ]
+    rnd = random.Random(20261126)
+    for _ in range(300):
+        data = bytearray(base)
+        for _ in range(rnd.randint(1, 6)):
+            at = rnd.randrange(len(data) + 1)
+            data[at:at] = rnd.choice(pieces)
+        node, diags = load_yaml(bytes(data), "p.yaml")
+        assert all(d.code in CODES and d.pos is not None for d in diags)
+        if node is not None:
+            to_python(node)
