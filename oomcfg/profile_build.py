@@ -58,7 +58,7 @@ def _error(diags: list[Diagnostic], code: str, pos: Position | None, message: st
 
 def group_services(merged: Flat, anchors: Mapping[Path, Position]) -> dict[str, Flat]:
     """Each service's leaves keyed by the path below it, in first-written order."""
-    groups: dict[str, Flat] = {p[1]: {} for p in anchors if len(p) == 2 and p[0] == "services"}
+    groups: dict[str, Flat] = {p[1]: {} for p in anchors}  # anchors are ("services", name)
     for path, leaf in merged.items():
         if path[0] == "services":
             groups.setdefault(path[1], {})[path[2:]] = leaf
@@ -124,20 +124,21 @@ def check_unique_units(services: Mapping[str, Flat], diags: list[Diagnostic]) ->
                    f"used by service {first[0]!r} at {first[1]}", "keep one service per unit")
 
 
-def _values(fields: Flat, group: str) -> dict[str, Any]:
-    return {p[1]: v for p, (v, _) in fields.items() if p[0] == group}
-
-
 def build_service(name: str, fields: Flat) -> Service:
     """A :class:`Service` from already checked leaves (no INVALID among them)."""
-    flat: dict[str, Any] = {p[0]: v for p, (v, _) in fields.items() if len(p) == 1}
+    flat: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {"memory": {}, "managed_oom": {}, "init": {}}
+    for path, (value, _) in fields.items():
+        if len(path) == 1:
+            flat[path[0]] = value
+        else:
+            groups[path[0]][path[1]] = value
     score, source, tier = _score(flat)
-    init = _values(fields, "init")
+    init = groups["init"]
     return Service(
         name=name, unit=flat["unit"], scope=flat.get("scope", "unit"),
         oom_score_adj=score, adj_source=source, tier=tier, oom_policy=flat.get("oom_policy"),
-        memory=Memory(**_values(fields, "memory")),
-        managed_oom=ManagedOOM(**_values(fields, "managed_oom")),
+        memory=Memory(**groups["memory"]), managed_oom=ManagedOOM(**groups["managed_oom"]),
         init=InitSpec(**init) if init else None,
     )
 

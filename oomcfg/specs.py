@@ -66,7 +66,7 @@ class Ctx:
         self.diags = diags
         self.codes = codes  # code -> slug
         self.out: dict[Path, tuple[object, Position]] = {}
-        self.anchors: dict[Path, Position] = {}  # where each container key was written
+        self.anchors: dict[Path, Position] = {}  # where each service's name was written
 
     def pos(self, node: YNode) -> Position:
         """The node's position in this file."""
@@ -188,15 +188,22 @@ class IntSpec(Spec):
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
-def mapping(node: YNode, label: str, ctx: Ctx) -> YMap | None:
+def show(label: str | Path) -> str:
+    """A label for messages: a field name, or a path tuple joined only when an error needs it."""
+    if isinstance(label, str):
+        return label
+    return ".".join(label) or "the profile"
+
+
+def mapping(node: YNode, label: str | Path, ctx: Ctx) -> YMap | None:
     """The node as a mapping, or None after reporting OC022/OC026."""
     if isinstance(node, YMap):
         return node
     if isinstance(node, YScalar) and node.value is None:
-        ctx.error("OC026", node, f"{label} has no value",
+        ctx.error("OC026", node, f"{show(label)} has no value",
                   "write a mapping (or leave the key out); an empty value never means 'reset'")
     else:
-        ctx.error("OC022", node, f"{label} must be a mapping, not {kind_of(node)}")
+        ctx.error("OC022", node, f"{show(label)} must be a mapping, not {kind_of(node)}")
     return None
 
 
@@ -215,7 +222,8 @@ class MapSpec(Container):
         self.required = tuple(f.name for f in fields if f.required)
         self.exclusive = tuple(exclusive)
 
-    def items(self, node: YNode, label: str, ctx: Ctx) -> list[tuple[Field, YScalar, YNode]]:
+    def items(self, node: YNode, label: str | Path,
+              ctx: Ctx) -> list[tuple[Field, YScalar, YNode]]:
         """The mapping's known (field, key, value) triples; reports everything else."""
         m = mapping(node, label, ctx)
         if m is None:
@@ -233,28 +241,27 @@ class MapSpec(Container):
             self._presence(m, {f.name for f, _, _ in found}, label, ctx)
         return found
 
-    def _presence(self, m: YMap, present: set[str], label: str, ctx: Ctx) -> None:
+    def _presence(self, m: YMap, present: set[str], label: str | Path, ctx: Ctx) -> None:
         for name in self.required:
             if name not in present:
-                ctx.error("OC021", m, f"{label} lacks the required key {name!r}")
+                ctx.error("OC021", m, f"{show(label)} lacks the required key {name!r}")
         both = [name for name in self.exclusive if name in present]
         if len(both) > 1:
             second = next(k for k, _ in reversed(m.items) if k.value in both)
-            ctx.error("OC045", second, f"{label} sets both {both[0]!r} and {both[1]!r}",
+            ctx.error("OC045", second, f"{show(label)} sets both {both[0]!r} and {both[1]!r}",
                       f"set exactly one of {' or '.join(self.exclusive)}")
 
     def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
         """Write each leaf under ``path + (key,)``; recurse into nested containers."""
-        label = ".".join(path) if path else "the profile"
         out = ctx.out
-        for field, key, value in self.items(node, label, ctx):
-            sub = (*path, field.name)
+        file = ctx.file
+        for field, _, value in self.items(node, path, ctx):
             spec = field.spec
             if isinstance(spec, Container):
-                ctx.anchors.setdefault(sub, ctx.pos(key))
-                spec.walk(value, sub, ctx)
+                spec.walk(value, (*path, field.name), ctx)
             else:
-                out[sub] = (spec.check(value, field.name, ctx), ctx.pos(value))
+                out[(*path, field.name)] = (spec.check(value, field.name, ctx),
+                                            Position(file, value.line, value.col))
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
         """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
@@ -292,7 +299,7 @@ class DictSpec(Container):
 
     def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
         """Validate each name, then walk its value under ``path + (name,)``."""
-        m = mapping(node, ".".join(path), ctx)
+        m = mapping(node, path, ctx)
         if m is None:
             return
         for key, value in m.items:
