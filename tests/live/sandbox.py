@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import shlex
 import shutil
@@ -39,6 +40,7 @@ SYSTEMD = os.environ.get("OOMCFG_LIVE_SYSTEMD", "/lib/systemd/systemd")
 CGROUP_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd")
 BOOT_TARGET = "oomcfg-test.target"
 NSENTER = ("nsenter", "-m", "-p", "-u", "-i")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 #: Booted-to target: no default dependencies, so sysinit.target (journald,
 #: tmpfiles, sysctl) is not pulled in and the boot takes well under a second.
@@ -178,12 +180,23 @@ def _write_units(dest: Path, units: Mapping[str, str]) -> None:
         path.write_text(text)
 
 
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG(SIGKILL) (prctl(2)), kept across the exec of ``unshare``.
+
+    If pytest is killed outright (no finally, no atexit), the kernel kills
+    ``unshare``, whose ``--kill-child`` then kills the sandbox's PID 1 and so
+    its whole PID namespace: no systemd is left running behind a dead run.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _start_launcher(box: Sandbox, units_dir: Path) -> None:
     """Move a shell into the sandbox's cgroups, then exec unshare + LAUNCHER in it."""
     procs = " ".join(shlex.quote(str(d / "cgroup.procs")) for d in _cgroup_dirs(box.name))
     outer = (
-        f'for f in {procs}; do echo $$ > "$f"; done; exec unshare --pid --fork --mount '
-        '--cgroup --uts --ipc --propagation private bash -c "$0" launcher "$@"'
+        f'for f in {procs}; do echo $$ > "$f"; done; exec unshare --pid --fork --kill-child '
+        '--mount --cgroup --uts --ipc --propagation private bash -c "$0" launcher "$@"'
     )
     log = box.log_path.open("wb")
     box.launcher = subprocess.Popen(
@@ -192,6 +205,7 @@ def _start_launcher(box: Sandbox, units_dir: Path) -> None:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl, no locks taken
     )
     log.close()
 
@@ -228,6 +242,21 @@ def _wait_running(box: Sandbox, deadline: float) -> None:
     )
 
 
+def sweep_stale() -> list[str]:
+    """Remove what a hard-killed earlier run left: empty cgroup dirs and scratch of
+    sandboxes whose owner process (the PID in the name) no longer exists."""
+    swept = []
+    for top in Path(CGROUP_MOUNTS[0]).glob("oomcfg-live-*"):
+        owner = top.name.split("-")[2]
+        if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+            continue
+        for mount in CGROUP_MOUNTS:
+            _remove_cgroup_tree(Path(mount, top.name), attempts=1)
+        shutil.rmtree(Path("/run", top.name), ignore_errors=True)
+        swept.append(top.name)
+    return swept
+
+
 def boot(units: Mapping[str, str], *, timeout: float = 30) -> Sandbox:
     """Boot a sandbox with ``units`` (paths relative to /etc/systemd/system).
 
@@ -237,6 +266,7 @@ def boot(units: Mapping[str, str], *, timeout: float = 30) -> Sandbox:
     reason = unavailable_reason()
     if reason:
         raise SandboxUnavailableError(reason)
+    sweep_stale()
     name = f"oomcfg-live-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     scratch = Path(f"/run/{name}")
     box = Sandbox(name=name, scratch=scratch / "mnt", log_path=scratch / "console.log")
@@ -269,11 +299,15 @@ def _kill(box: Sandbox) -> None:
             box.launcher.wait(timeout=10)
 
 
-def _remove_cgroup_tree(top: Path) -> None:
-    """rmdir every directory under ``top``, deepest first; retry while tasks exit."""
+def _remove_cgroup_tree(top: Path, attempts: int = 100) -> None:
+    """rmdir every directory under ``top``, deepest first; retry while tasks exit.
+
+    A cgroup that still has processes refuses rmdir (EBUSY): nothing running
+    is ever removed, so sweeping a live sandbox's dirs is harmless.
+    """
     if not top.is_dir():
         return
-    for _ in range(100):
+    for _ in range(attempts):
         dirs = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
         for d in [*dirs, top]:
             with contextlib.suppress(OSError):
