@@ -2,16 +2,20 @@
 
 Why not ``yaml.safe_load``: PyYAML resolves scalars by YAML 1.1 (``no``, ``on``
 and ``y`` become booleans, ``0644`` becomes 420, ``1:20`` becomes 80), keeps the
-last of two duplicate keys silently, expands alias bombs and recurses until
-``RecursionError``. ruamel.yaml gets the 1.2 meanings right but is 6-10x slower
-on a 10,000-service profile (docs/design performance.md). So we take only the
-*event stream* of libyaml's C parser (``yaml._yaml.CParser``: iterative, keeps
-line/column, constructs nothing) and build our own small tree of
-:class:`YScalar` / :class:`YSeq` / :class:`YMap` with an explicit stack. Plain
-scalars are resolved by the YAML 1.2.2 *core* schema (spec chapter 10.3);
-quoted and block scalars are always strings. We never compose PyYAML nodes:
-its composer calls the 1.1 regex resolvers for every node (about 8x slower
-than the events alone) and forgets anchors that are never used.
+last of two duplicate keys silently and expands alias bombs; its pure-Python
+loader hits ``RecursionError`` below 1000 levels. ruamel.yaml gets the 1.2
+meanings right but is 6-10x slower on a 10,000-service profile (design notes,
+performance.md). So we take only the *event stream* of libyaml's C parser
+(``yaml._yaml.CParser``: iterative, keeps line/column, constructs nothing) and
+build our own small tree of :class:`YScalar` / :class:`YSeq` / :class:`YMap`
+with an explicit stack, the garbage collector paused. Plain scalars are
+resolved by the YAML 1.2.2 *core* schema (section 10.3.2); quoted and block
+scalars are always strings. We never compose PyYAML nodes: its composer calls
+the 1.1 regex resolvers for every node (about 8x the cost of the events),
+recurses in C without a depth check, and forgets anchors never aliased.
+libyaml itself (>= 0.2.5) stops at 1000 nested levels; we stop at
+:data:`MAX_DEPTH`. Measured on a 10,000-service profile: about 0.3-0.6x the
+time of ``yaml.load(data, Loader=yaml.CSafeLoader)`` and half its memory.
 
 Every problem is a diagnostic ``path:line:col: error[CODE]: message (hint)``
 with a code from :data:`CODES` (OC001-OC019 belong to this module).
@@ -31,8 +35,8 @@ decimal form. So ``1``, ``"1"`` and ``0x1`` collide, and so do ``null`` and
 are the same mistake.
 
 A UTF-8 byte order mark is rejected (OC002) but parsing continues, so the
-other problems of such a file still show; line and column count characters
-and ``\\n`` line breaks, as libyaml does.
+other problems of such a file still show. Line and column count characters
+and libyaml's line breaks (CRLF, CR, LF, NEL, LS, PS) everywhere.
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ _HINTS: dict[str, str] = {
     "OC013": "check the path and its permissions",
 }
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _BAD_BYTES = re.compile("[\udc80-\udcff]+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 # YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
@@ -140,7 +145,14 @@ _CORE_TAG = "tag:yaml.org,2002:"
 
 @dataclass(frozen=True, slots=True)
 class YScalar:
-    """A scalar with its core-schema value, source text and 1-based position."""
+    """A scalar with its core-schema value, source text and 1-based position.
+
+    ``value`` is None, bool, int, float or str by the core schema for plain
+    scalars, and always the str ``text`` when ``quoted`` (``'...'``, ``"..."``,
+    ``|``, ``>``). ``text`` is the content libyaml read: without quotes, escapes
+    processed, multi-line scalars folded; so the schema layer can refuse
+    spellings the core schema accepts (``0100``, ``0x10``, ``+5``, ``1e2``).
+    """
 
     value: object
     text: str
@@ -167,7 +179,11 @@ class YMap:
     col: int
 
     def get(self, key: str) -> YNode | None:
-        """Value for ``key`` compared as duplicate detection does; linear scan."""
+        """Value for ``key``, compared as duplicate detection does (so ``"1"`` finds ``1``).
+
+        A linear scan: right for the few keys of a service; walk ``items`` for
+        the big ``services`` mapping.
+        """
         for k, v in self.items:
             if _key_id(k) == key:
                 return v
@@ -420,10 +436,20 @@ def _first_at(first: YScalar, again: YScalar) -> str:
     return f"first at line {first.line}"
 
 
-def _position(path: str, text: str, index: int) -> Position:
-    """1-based line and column (in characters) of ``text[index]``."""
-    line_start = text.rfind("\n", 0, index) + 1
-    return Position(path, text.count("\n", 0, line_start) + 1, index - line_start + 1)
+def _positions(path: str, text: str, indexes: list[int]) -> list[Position]:
+    """1-based line and column (in characters) of each ascending index into ``text``.
+
+    Line breaks are libyaml's (YAML 1.1 section 5.4): CRLF, CR, LF, NEL, LS, PS;
+    one pass over the text however many findings there are.
+    """
+    positions: list[Position] = []
+    breaks = _LINE_BREAK.finditer(text)
+    line, line_start, pending = 1, 0, next(breaks, None)
+    for index in indexes:
+        while pending is not None and pending.end() <= index:
+            line, line_start, pending = line + 1, pending.end(), next(breaks, None)
+        positions.append(Position(path, line, index - line_start + 1))
+    return positions
 
 
 def _findings(
@@ -434,10 +460,11 @@ def _findings(
     ``template`` is formatted with the code point of the match's first character
     minus ``offset``.
     """
-    matches = itertools.islice(pattern.finditer(text), MAX_BYTE_FINDINGS)
+    matches = list(itertools.islice(pattern.finditer(text), MAX_BYTE_FINDINGS))
+    positions = _positions(path, text, [m.start() for m in matches])
     return [
-        _diag(code, template.format(ord(m.group()[0]) - offset), _position(path, text, m.start()))
-        for m in matches
+        _diag(code, template.format(ord(m.group()[0]) - offset), pos)
+        for m, pos in zip(matches, positions, strict=True)
     ]
 
 

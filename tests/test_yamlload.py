@@ -244,7 +244,7 @@ def test_bom_is_rejected_but_the_rest_is_still_checked() -> None:
 @pytest.mark.parametrize(
     ("src", "char"),
     [(b"a: x\x00y\n", "U+0000"), (b"a: \x1b[31m\n", "U+001B"), (b"a: \x7f\n", "U+007F"),
-     ("a: \u0085\u0086\n".encode(), "U+0086")],
+     ("a: \u00a0\u0086\n".encode(), "U+0086")],
 )  # fmt: skip
 def test_control_characters_are_reported_with_position(src: bytes, char: str) -> None:
     ((code, line, _),) = problems(src)
@@ -258,6 +258,10 @@ def test_every_control_character_is_reported() -> None:
         ("OC003", 3, 4),
         ("OC003", 3, 5),
     ]
+
+
+def test_nel_is_a_line_break_not_a_control_character() -> None:
+    assert value("a: 1\u0085b: 2\n") == {"a": 1, "b": 2}
 
 
 def test_tab_and_crlf_are_allowed() -> None:
@@ -561,3 +565,10 @@ def test_mangled_profiles_never_raise() -> None:
         assert all(d.code in CODES and d.pos is not None for d in diags)
         if node is not None:
             to_python(node)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "\u2028"])
+def test_positions_count_every_libyaml_line_break(newline: str) -> None:
+    src = newline.join(["a: 1", "b: [", "c: \x01"]).encode()
+    assert problems(src) == [("OC003", 3, 4)]
+    assert problems(newline.join(["a: 1", "b: c: d"]))[0][:2] == ("OC004", 2)
