@@ -38,7 +38,13 @@ def _current_umask() -> int:
 
 
 class _Tree:
-    """Directory fds below one root, opened once each, closed by :meth:`close`."""
+    """Directory fds below one root: the current directory and its ancestors.
+
+    Files arrive sorted by path, so each directory is entered once; fds off the
+    current chain are closed as soon as the walk leaves them, keeping at most a
+    handful open (10,000 unit directories must not need 10,000 descriptors
+    under a default ``ulimit -n`` of 1024).
+    """
 
     def __init__(self, root: Path) -> None:
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -61,12 +67,19 @@ class _Tree:
         """The fd of ``rel_dir`` (``a/b``), creating and entering each component once."""
         fd = self.fds.get(rel_dir)
         if fd is None:
+            self._leave_all_but(rel_dir)
             parent, _, name = rel_dir.rpartition("/")
             if name in ("", ".", ".."):
                 raise UnsafeOutput(f"refusing the path component {name!r} in {rel_dir!r}")
             fd = self._enter(name, self.dir_fd(parent), str(self.root / rel_dir))
             self.fds[rel_dir] = fd
         return fd
+
+    def _leave_all_but(self, rel_dir: str) -> None:
+        """Close cached fds that are not ``rel_dir``'s ancestors (the root stays)."""
+        inside = rel_dir + "/"
+        for key in [k for k in self.fds if k and not inside.startswith(k + "/")]:
+            os.close(self.fds.pop(key))
 
     def close(self) -> None:
         """Close every directory fd opened so far."""
@@ -114,17 +127,28 @@ def write_tree(root: Path, files: Iterable[RenderedFile]) -> int:
     """Write ``files`` (paths relative to ``root``) below ``root``; return how many.
 
     ``root`` may not exist yet. Raises :class:`UnsafeOutput` (exit 4) on a
-    symlink or a non-directory on the way.
+    symlink or a non-directory on the way, and :class:`EnvironmentProblem`
+    (exit 4) naming the file for any other failure (ENOSPC, EACCES, ...).
     """
-    tree = _Tree(root)
+    try:
+        tree = _Tree(root)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot create {root}: {err.strerror}") from err
     written = 0
     try:
         for file in files:
-            rel_dir, _, name = file.path.rpartition("/")
-            dir_fd = tree.dir_fd(rel_dir)
-            if not _write_new(tree, dir_fd, name, file):
-                _replace(tree, dir_fd, name, file)
+            _write_one(tree, file)
             written += 1
     finally:
         tree.close()
     return written
+
+
+def _write_one(tree: _Tree, file: RenderedFile) -> None:
+    rel_dir, _, name = file.path.rpartition("/")
+    try:
+        dir_fd = tree.dir_fd(rel_dir)
+        if not _write_new(tree, dir_fd, name, file):
+            _replace(tree, dir_fd, name, file)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write {tree.root / file.path}: {err.strerror}") from err
