@@ -29,13 +29,14 @@ from oomcfg.model import (
     ManagedOOM,
     Memory,
     Profile,
+    Scope,
     Service,
     SysctlSetting,
     Tier,
 )
 from oomcfg.schema import SLUGS
 from oomcfg.specs import INVALID, Path
-from oomcfg.units import EXEC_TYPES, RESOURCE_TYPES, scope_error, unit_type
+from oomcfg.units import EXEC_TYPES, RESOURCE_TYPES, UNIT_TYPES, scope_error, unit_type
 
 Leaf = tuple[object, Position]
 Flat = dict[Path, Leaf]
@@ -80,12 +81,20 @@ def check_service(name: str, fields: Flat, anchor: Position | None,
     scope_leaf = fields.get(("scope",))
     scope = scope_leaf[0] if scope_leaf else "unit"
     if scope is not INVALID:
-        problem = scope_error(unit, scope)  # type: ignore[arg-type]
+        problem = _scope_problem(unit, scope)  # type: ignore[arg-type]
         if problem is not None:
             _error(diags, "OC042", scope_leaf[1] if scope_leaf else unit_pos, problem)
     _check_unit_type(name, unit, fields, diags)
     _check_pressure_limit(fields, diags)
     return len(diags) == before and all(v is not INVALID for v, _ in fields.values())
+
+
+def _scope_problem(unit: str, scope: Scope) -> str | None:
+    """:func:`scope_error`, with a clearer word for a bare type without ``scope: type``."""
+    if unit in UNIT_TYPES and scope != "type":
+        return (f"{unit!r} alone names a drop-in for every {unit} unit on the host; "
+                "set 'scope: type' to say that is intended")
+    return scope_error(unit, scope)
 
 
 def _check_unit_type(name: str, unit: str, fields: Flat, diags: list[Diagnostic]) -> None:
