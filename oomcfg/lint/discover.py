@@ -68,8 +68,10 @@ def discover(paths: list[Path]) -> Iterator[Item]:
     for path in paths:
         if path.is_dir():
             yield from _walk(path, seen)
-        elif path.exists():
+        elif path.is_file():
             yield _classify(path, explicit=True)
+        elif path.exists():  # a FIFO or device would block or never end: never open one
+            yield Unreadable(path, "not a regular file")
         else:
             yield Unreadable(path, "no such file or directory")
 
@@ -104,6 +106,8 @@ def _entry(path: Path, entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> I
         yield _classify(path, explicit=False)
     elif entry.is_symlink():
         yield Skipped(path, "dangling symlink")
+    else:
+        yield Skipped(path, "not a regular file (FIFO, socket or device)")
 
 
 _UNKNOWN = "not a profile, unit file, drop-in or sysctl file"

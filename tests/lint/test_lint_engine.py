@@ -51,6 +51,16 @@ class TestInputs:
         assert "OC303" in codes(result) and "OC110" in codes(result)
         assert result.exit_code(strict=False) == ExitCode.INVALID_INPUT
 
+    def test_fifos_are_never_opened(self, tmp_path: Path) -> None:
+        os.mkfifo(tmp_path / "pipe.service")
+        walked = lint_paths([tmp_path], LintOptions())
+        assert [(s.path.name, s.reason) for s in walked.skipped] == [
+            ("pipe.service", "not a regular file (FIFO, socket or device)")
+        ]
+        named = lint_paths([tmp_path / "pipe.service"], LintOptions())
+        assert [u.reason for u in named.unreadable] == ["not a regular file"]
+        assert named.exit_code(strict=False) == ExitCode.INVALID_INPUT
+
     def test_kinds_are_detected_by_name_and_content(self, tmp_path: Path) -> None:
         write_tree(tmp_path, {
             "README.md": "# docs\n",

@@ -14,7 +14,13 @@ from oomcfg.diagnostics import Diagnostic, Position
 from oomcfg.lint.directives import oom_entries, service_directives
 from oomcfg.lint.rule import LintContext, Rule, UnitFile, entry_pos
 from oomcfg.lint.view import PolicyView
-from oomcfg.units import Family
+from oomcfg.units import DIRECTIVES, Family
+
+
+def _accepting(family: Family) -> frozenset[str]:
+    """Unit types that accept every directive of ``family`` (one table: oomcfg.units)."""
+    types = [d.unit_types for d in DIRECTIVES if d.family == family]
+    return frozenset.intersection(*types) if types else frozenset()
 
 
 class WrongUnitTypeRule(Rule):
@@ -27,7 +33,10 @@ class WrongUnitTypeRule(Rule):
         """Profile services (unit files are checked per file, where the key is written)."""
         if view.kind != "profile":
             return
+        accepting = _accepting(self.family)
         for svc in view.services:
+            if svc.unit_type in accepting:
+                continue  # the common case, checked in O(1): every directive of the family fits
             for directive, setting in service_directives(svc):
                 if directive.family == self.family and svc.unit_type not in directive.unit_types:
                     yield self._wrong(directive.name, svc.unit_type, directive.unit_types,
