@@ -10,7 +10,9 @@ marker automatically.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -29,17 +31,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.live)
 
 
+#: Host directories a misbehaving sandbox would touch first (live-systemd.md, hazards).
+WATCHED = ("/etc/systemd/system", "/etc/sysctl.d")
+
+
+def _snapshot() -> dict[str, list[str]]:
+    return {d: sorted(os.listdir(d)) if os.path.isdir(d) else [] for d in WATCHED}
+
+
 @pytest.fixture(scope="session")
 def live_systemd(live_gate: Callable[[str], NoReturn]) -> Iterator[Sandbox]:
-    """A booted sandbox systemd: ``.run(argv)``, ``.write_file()``, ``.pid`` (host PID)."""
-    try:
-        box = boot({})
-    except SandboxUnavailableError as err:
-        live_gate(str(err))
-    try:
-        yield box
-    finally:
-        teardown(box)
+    """A booted sandbox systemd: ``.run(argv)``, ``.write_file()``, ``.pid`` (host PID).
+
+    After teardown it checks the host: a sentinel in the host's /tmp survived
+    (an unsandboxed systemd-tmpfiles once emptied it) and the watched /etc
+    directories list the same entries as before the boot.
+    """
+    before = _snapshot()
+    with tempfile.NamedTemporaryFile(prefix="oomcfg-live-sentinel-", dir="/tmp") as sentinel:
+        try:
+            box = boot({})
+        except SandboxUnavailableError as err:
+            live_gate(str(err))
+        try:
+            yield box
+        finally:
+            teardown(box)
+        assert Path(sentinel.name).exists(), "the host's /tmp was emptied by the sandbox"
+    assert _snapshot() == before, "the sandbox changed the host's /etc"
 
 
 @pytest.fixture(scope="session")
