@@ -220,3 +220,17 @@ def test_sysctl_drift_names_the_file_that_sets_the_kernels_value(live: LiveHost)
     assert code == 1
     assert findings(report) == [("OV001", "vm.swappiness", str(wanted), str(current))]
     assert report["findings"][0]["file"] == local
+
+
+def test_systemd_unreachable_is_cannot_check_never_drift(live: LiveHost) -> None:
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.apply(path)
+    live.start(web)
+    argv = ["env", "PATH=/nonexistent", sys.executable, "-m", "oomcfg", "validate", path]
+    proc = live.box.run(argv)  # systemctl cannot be found: nothing can be compared
+    assert (proc.returncode, proc.stderr) == (4, "")
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "systemd: unknown[OV040]: expected -, actual unreadable"
+    assert "systemctl could not run" in lines[1]
+    assert lines[-1] == "validate: CANNOT CHECK: 1 checked, 0 drift, 0 not running, 1 cannot check"
