@@ -152,3 +152,9 @@ def test_schema_prints_the_profile_json_schema() -> None:
     schema = json.loads(out)
     assert (code, err) == (0, "")
     assert schema["type"] == "object" and "services" in schema["properties"]
+
+
+def test_docs_list_every_rule_with_its_slug_and_severity() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "lint.md").read_text()
+    for rule in RULES:
+        assert f"| {rule.code} | `{rule.slug}` | {rule.severity.value} |" in doc, rule.code

@@ -78,6 +78,10 @@ class TestTypeWideOomDropin:
         }
         assert file_problems(tmp_path, files, "OC143") == [("oom.conf", 2, 1), ("oom.conf", 3, 1)]
 
+    def test_oomcfgs_own_wide_dropin_was_consented_to_in_the_profile(self, tmp_path: Path) -> None:
+        files = {"service.d/50-oomcfg.conf": OOMCFG_DROPIN}
+        assert file_problems(tmp_path, files, "OC143") == []
+
     def test_unit_and_template_dirs(self, tmp_path: Path) -> None:
         files = {
             "web.service.d/oom.conf": "[Service]\nMemoryMax=2G\n",

@@ -39,9 +39,9 @@ class TypeWideOomDropin(Rule):
     severity = Severity.WARNING
 
     def check_unit_file(self, unit: UnitFile, ctx: LintContext) -> Iterator[Diagnostic]:
-        """Flag OOM directives in drop-ins of a bare type or a dash prefix."""
-        if not unit.is_dropin or not _is_wide(unit.unit):
-            return
+        """Flag OOM directives in hand-written drop-ins of a bare type or a dash prefix."""
+        if not unit.is_dropin or unit.managed or not _is_wide(unit.unit):
+            return  # oomcfg renders wide drop-ins only for an explicit profile "scope:"
         for entry, _ in oom_entries(unit):
             yield self.finding(
                 f"{entry.key}= in {unit.unit}.d/ applies to every matching unit on the host",
