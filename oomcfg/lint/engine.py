@@ -156,8 +156,8 @@ def _check_files(run: _Run) -> None:
         for sysctl in sysctls:
             raw.extend(rule.check_sysctl_file(sysctl, ctx))
         raw.extend(rule.check_sysctl_files(sysctls, ctx))
-    first = (run.units[0].path if run.units else sysctls[0].path) if (run.units or sysctls) else ""
-    raw.extend(_policy_findings(view_from_files(first, groups, sysctls), ctx))
+    anchor = run.units[0].path if run.units else sysctls[0].path  # for file-level findings
+    raw.extend(_policy_findings(view_from_files(anchor, groups, sysctls), ctx))
 
 
 def _configured(run: _Run, options: LintOptions) -> list[Diagnostic]:

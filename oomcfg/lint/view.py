@@ -199,28 +199,19 @@ def effective_entries(group: UnitGroup) -> dict[str, UnitEntry]:
 
 def _service_from_group(group: UnitGroup) -> ServiceView:
     eff = effective_entries(group)
+    for alias in LIMIT_ALIASES:  # the pre-248 spelling counts when the new one is absent
+        if alias in eff:
+            eff.setdefault(MANAGED_DIRECTIVES["memory_pressure_limit"], eff[alias])
     first = group.fragments[0].parse.path if group.fragments else ""
-    memory = _parsed(eff, MEMORY_DIRECTIVES, parse_unit_size)
-    managed = _parsed(eff, MANAGED_DIRECTIVES, _managed_value)
-    for alias in LIMIT_ALIASES:
-        entry = eff.get(alias)
-        if entry is not None and "memory_pressure_limit" not in managed:
-            managed["memory_pressure_limit"] = Setting(entry.value, entry_pos(entry), entry.value)
-    adj_entry = eff.get("OOMScoreAdjust")
-    adj_value = parse_c_int(adj_entry.value) if adj_entry else None
     return ServiceView(
         name=group.unit,
         unit=group.unit,
         pos=Position(first) if first else None,
-        oom_score_adj=_setting(adj_entry, adj_value),
-        oom_policy=_setting(
-            eff.get("OOMPolicy"), eff["OOMPolicy"].value if "OOMPolicy" in eff else None
-        ),
-        memory=memory,
-        managed_oom=managed,
-        kill_mode=_setting(
-            eff.get("KillMode"), eff["KillMode"].value if "KillMode" in eff else None
-        ),
+        oom_score_adj=_one(eff, "OOMScoreAdjust", parse_c_int),
+        oom_policy=_one(eff, "OOMPolicy", str),
+        memory=_parsed(eff, MEMORY_DIRECTIVES, parse_unit_size),
+        managed_oom=_parsed(eff, MANAGED_DIRECTIVES, _managed_value),
+        kill_mode=_one(eff, "KillMode", str),
     )
 
 
@@ -234,16 +225,21 @@ def _managed_value(text: str) -> str | None:
 def _parsed(
     eff: Mapping[str, UnitEntry], names: Mapping[str, str], parse: Callable[[str], T | None]
 ) -> dict[str, Setting[T]]:
+    """Field -> setting for each directive in ``names`` whose value ``parse`` accepts."""
     out: dict[str, Setting[T]] = {}
     for field_name, directive in names.items():
-        entry = eff.get(directive)
-        value = parse(entry.value) if entry is not None else None
-        if entry is not None and value is not None:
-            out[field_name] = Setting(value, entry_pos(entry), entry.value)
+        setting = _one(eff, directive, parse)
+        if setting is not None:
+            out[field_name] = setting
     return out
 
 
-def _setting(entry: UnitEntry | None, value: T | None) -> Setting[T] | None:
+def _one(
+    eff: Mapping[str, UnitEntry], key: str, parse: Callable[[str], T | None]
+) -> Setting[T] | None:
+    """The effective ``key`` as a setting; None when unset or rejected (invalid-oom-value)."""
+    entry = eff.get(key)
+    value = parse(entry.value) if entry is not None else None
     if entry is None or value is None:
         return None
     return Setting(value, entry_pos(entry), entry.value)

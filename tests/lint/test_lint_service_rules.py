@@ -123,6 +123,10 @@ class TestPressureLimitWithoutKill:
         }
         assert file_problems(tmp_path, files, "OC119") == [("oomd.conf", 3, 1)]
 
+    def test_the_pre_248_spelling_counts_too(self, tmp_path: Path) -> None:
+        files = {"a.service": "[Service]\nManagedOOMMemoryPressureLimitPercent=60%\n"}
+        assert file_problems(tmp_path, files, "OC119") == [("a.service", 2, 1)]
+
     def test_limit_with_kill(self, tmp_path: Path) -> None:
         body = svc("managed_oom: {memory_pressure: kill, memory_pressure_limit: 60%}")
         assert profile_problems(tmp_path, body, "OC119") == []

@@ -40,14 +40,14 @@ class PanicOnOomWithoutReboot(Rule):
     def check_policy(self, view: PolicyView, ctx: LintContext) -> Iterator[Diagnostic]:
         """Flag panic_on_oom >= 1 unless kernel.panic reboots (non-zero)."""
         mode = view.sysctl_int("vm.panic_on_oom")
-        if mode is None or mode < 1 or view.sysctl_int("kernel.panic") not in (None, 0):
+        if mode is None or mode < 1:
             return
-        if "kernel.panic" in view.sysctl and view.sysctl_int("kernel.panic") is None:
-            return  # set to something non-numeric: the invalid-value rule says so
+        is_set = "kernel.panic" in view.sysctl
+        if is_set and view.sysctl_int("kernel.panic") != 0:
+            return  # reboots (or is not a number, which invalid-oom-value reports)
         yield self.finding(
             f"vm.panic_on_oom = {mode} panics on OOM, but kernel.panic is "
-            f"{'0' if 'kernel.panic' in view.sysctl else 'unset (0)'}: the host hangs "
-            "instead of rebooting",
+            f"{'0' if is_set else 'unset (0)'}: the host hangs instead of rebooting",
             view.sysctl_pos("vm.panic_on_oom"),
             "set kernel.panic to the seconds to wait before rebooting, e.g. 10",
         )
