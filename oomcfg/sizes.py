@@ -12,6 +12,7 @@ instead; :meth:`oomcfg.model.Size.render` gives the canonical text back.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from oomcfg.model import Size
 
@@ -20,10 +21,13 @@ from oomcfg.model import Size
 MAX_BYTES = (1 << 64) - 2
 
 _SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
-_SIZE_RE = re.compile(r"(0|[1-9][0-9]*)([KMGT]?)")
-_PERCENT_RE = re.compile(r"(0|[1-9][0-9]*)%")
+#: At most 20 digits (2^64 has 20): longer numbers are out of range anyway, and
+#: int() refuses strings over 4300 digits (sys.get_int_max_str_digits) with a
+#: ValueError that must never escape as a traceback.
+_SIZE_RE = re.compile(r"(0|[1-9][0-9]{0,19})([KMGT]?)")
+_PERCENT_RE = re.compile(r"(0|[1-9][0-9]{0,2})%")
 #: Common near-misses, matched only to give a precise hint.
-_NEAR_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*")
+_NEAR_RE = re.compile(r"\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([a-zA-Z]*)\s*")
 
 ALLOWED = (
     "bytes as an integer, an integer with K, M, G or T (base 1024), 'N%' (0..100) or 'infinity'"
@@ -90,11 +94,15 @@ def _near_miss_hint(text: str, percent: bool) -> str:
             return "write 'infinity' for no limit"
         return f"allowed: {allowed}"
     number, suffix = match[1], match[2]
-    if "." in number:
-        return f"no fractions: use a whole number of a smaller unit; allowed: {allowed}"
-    letter = suffix[:1].upper()
-    if letter in _SHIFT and letter and suffix.upper() in {letter, letter + "B", letter + "IB"}:
-        return f"write '{int(number)}{letter}' (upper-case suffix, base 1024)"
-    if suffix.upper() in {"B", ""}:
-        return f"write '{int(number)}' (plain bytes without a suffix)"
-    return f"allowed: {allowed}"
+    unit = suffix.upper()
+    if unit in {"", "B"}:
+        shift = 0
+    elif unit[0] in _SHIFT and unit[1:] in {"", "B", "IB"}:
+        shift = _SHIFT[unit[0]]
+    else:
+        return f"allowed: {allowed}"
+    exact = Fraction(number) * (1 << shift)
+    if exact.denominator != 1:
+        return f"a size is a whole number of bytes; allowed: {allowed}"
+    canonical = Size("bytes", int(exact)).render()
+    return f"write '{canonical}' (whole numbers, upper-case K, M, G or T, base 1024)"

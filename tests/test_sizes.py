@@ -37,9 +37,18 @@ def test_accepted_sizes_parse_and_render_canonically(text: str, size: Size, cano
         ("2g", "write '2G'"),  # bad-inputs.md: MemoryMax=2g must be rejected
         ("2GB", "write '2G'"),
         ("2GiB", "write '2G'"),
+        ("2gib", "write '2G'"),
         ("2 G", "write '2G'"),
-        ("1.5G", "no fractions"),
+        ("2048m", "write '2G'"),
+        ("1.5G", "write '1536M'"),
+        ("0.5k", "write '512'"),
+        ("1.1", "whole number of bytes"),
+        ("0.3K", "whole number of bytes"),
         ("512B", "write '512'"),
+        ("2X", "allowed:"),
+        ("9" * 5000 + "G", "allowed:"),  # never int() a 5000-digit string
+        ("1" + "0" * 20, "allowed:"),
+        ("2GX", "allowed:"),
         ("120%", "allowed:"),
         ("12.5%", "allowed:"),
         ("-1G", "allowed:"),
@@ -76,7 +85,7 @@ def test_percentages(text: str, value: int) -> None:
     assert parse_percent(text) == value
 
 
-@pytest.mark.parametrize("text", ["60", "101%", "60.5%", "-1%", "60 %", "060%"])
+@pytest.mark.parametrize("text", ["60", "101%", "60.5%", "-1%", "60 %", "060%", "9" * 5000 + "%"])
 def test_bad_percentages(text: str) -> None:
     with pytest.raises(SizeError):
         parse_percent(text)
