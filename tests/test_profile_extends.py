@@ -9,7 +9,7 @@ import pytest
 from oomcfg import profile as profile_module
 from oomcfg.diagnostics import Position
 from oomcfg.model import Size, Tier
-from oomcfg.profile import check_profiles, load_profiles
+from oomcfg.profile import check_profiles, explain, load_profiles
 
 EXT = Path(__file__).parent / "data" / "profiles" / "extends"
 G = 1 << 30
@@ -152,3 +152,14 @@ def test_extends_must_be_a_list_of_texts(tmp_path: Path) -> None:
     bad.write_text("oomcfg: 1\nextends: base.yaml\n")
     _, diags = check_profiles([bad])
     assert [(d.code, d.hint) for d in diags] == [("OC022", "write [item, ...]")]
+
+
+def test_explain_says_which_file_of_the_chain_set_each_value() -> None:
+    rows = {path: (text, str(pos)) for path, text, pos in explain(
+        load_profiles([EXT / "grandchild.yaml"]))}
+    assert rows["services.db.unit"] == ("postgresql.service", f"{shown('base.yaml')}:11:11")
+    assert rows["services.db.tier"] == ("protected (oom_score_adj -500)",
+                                        f"{shown('child.yaml')}:10:11")
+    assert rows["services.db.oom_policy"] == ("kill", f"{shown('grandchild.yaml')}:5:17")
+    assert rows["services.db.memory.max"] == ("12G", f"{shown('child.yaml')}:11:19")
+    assert rows["description"] == ("child", f"{shown('child.yaml')}:3:14")
