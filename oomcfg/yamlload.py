@@ -13,7 +13,7 @@ resolved by the YAML 1.2.2 *core* schema (section 10.3.2); quoted and block
 scalars are always strings. We never compose PyYAML nodes: its composer calls
 the 1.1 regex resolvers for every node (about 8x the cost of the events),
 recurses in C without a depth check, and forgets anchors never aliased.
-libyaml itself (>= 0.2.5) stops at 1000 nested levels; we stop at
+libyaml 0.2.6 (in PyYAML 6 wheels) stops at 1000 nested levels; we stop at
 :data:`MAX_DEPTH`. Measured on a 10,000-service profile: about 0.3-0.6x the
 time of ``yaml.load(data, Loader=yaml.CSafeLoader)`` and half its memory.
 
@@ -501,7 +501,7 @@ def _events(data: bytes) -> Iterator[Event]:
 def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     """OC004 at libyaml's problem mark, with its context ("while parsing ...").
 
-    libyaml >= 0.2.5 stops at 1000 nested levels with its own error; that is
+    libyaml 0.2.6 stops at 1000 nested levels with its own error; that is
     our OC008, so it gets that code.
     """
     if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:

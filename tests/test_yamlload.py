@@ -396,7 +396,7 @@ def test_python_tags_never_construct_anything(tmp_path: Path) -> None:
 def test_deep_nesting_is_one_diagnostic_not_a_recursion_error(src: str) -> None:
     node, diags = load_yaml(src.encode(), "p.yaml")
     assert [d.code for d in diags] == ["OC008"]
-    # libyaml >= 0.2.5 gives up at 1000 levels (so no tree); below that we cut at 64.
+    # libyaml 0.2.6 gives up at 1000 levels (so no tree); below that we cut at 64.
     assert node is None or isinstance(node, YSeq | YMap)
 
 
