@@ -19,81 +19,17 @@ not drift) or ``unknown`` (could not be read: exit 4, never drift).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
-from oomcfg.errors import ExitCode
+from oomcfg.findings import Finding, Report
 from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Profile, Service
 from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, winning_entries
 from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
+from oomcfg.validate_init import init_service_findings, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
-Status = Literal["drift", "not-running", "unknown"]
 #: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
 _RUNNING = frozenset({"active", "reloading", "deactivating"})
-Kind = Literal["sysctl", "unit", "process", "service", "host"]
-
-#: Stable codes and slugs (docs/validate.md documents each one).
-CODES: dict[str, str] = {
-    "OV001": "sysctl-overridden-by-file",
-    "OV002": "sysctl-changed-at-runtime",
-    "OV003": "sysctl-unreadable",
-    "OV010": "unit-overridden-by-file",
-    "OV011": "unit-daemon-reload-pending",
-    "OV012": "unit-setting-missing",
-    "OV013": "unit-not-running",
-    "OV014": "unit-not-loaded",
-    "OV020": "process-adj-changed-at-runtime",
-    "OV021": "process-adj-not-applied-no-cap-sys-resource",
-    "OV022": "process-adj-user-manager-floor",
-    "OV023": "process-adj-stale-needs-restart",
-    "OV030": "service-not-running",
-    "OV031": "service-cannot-be-located",
-    "OV040": "cannot-check",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One difference (or one thing that could not be checked), explained."""
-
-    code: str
-    status: Status
-    kind: Kind
-    object: str
-    expected: str
-    actual: str
-    cause: str
-    fix: str
-    file: str | None = None
-    pid: int | None = None
-
-    @property
-    def slug(self) -> str:
-        """The code's stable name (``unit-overridden-by-file``)."""
-        return CODES[self.code]
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """All findings plus how many things were checked; :attr:`exit_code` sums it up."""
-
-    findings: tuple[Finding, ...]
-    checked: int
-
-    def count(self, status: Status) -> int:
-        """How many findings have ``status``."""
-        return sum(1 for f in self.findings if f.status == status)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """1 when anything drifted, else 4 when something could not be checked, else 0."""
-        if self.count("drift"):
-            return ExitCode.FINDINGS
-        if self.count("unknown"):
-            return ExitCode.ENVIRONMENT
-        return ExitCode.OK
 
 
 def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report:
@@ -109,7 +45,7 @@ def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report
         findings.extend(f for s in services for f in _systemd_service(s, state, only))
     elif "processes" in only:
         checked += len(services)
-        findings.extend(f for s in services for f in _init_service(s, state))
+        findings.extend(f for s in services for f in init_service_findings(s, state))
     return Report(tuple(findings), checked)
 
 
@@ -291,7 +227,7 @@ def _explain_process(
     assert expected is not None
     obj = f"{svc.unit} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
     exp, act = str(expected), str(proc.oom_score_adj)
-    if _refused_lowering(state, expected, proc):
+    if refused_lowering(state, expected, proc):
         return Finding(
             "OV021", "drift", "process", obj, exp, act,
             f"systemd is configured with OOMScoreAdjust={configured} but the service manager "
@@ -325,18 +261,6 @@ def _explain_process(
     )  # fmt: skip
 
 
-def _refused_lowering(state: LiveState, expected: int, proc: ProcInfo) -> bool:
-    """The kernel refused to lower the value: no CAP_SYS_RESOURCE, and the process kept
-    what it inherited from the manager (proc(5): lowering below the inherited value
-    needs CAP_SYS_RESOURCE; the manager's own value, usually 0, is what stays)."""
-    inherited = 0 if state.manager_oom_score_adj is None else state.manager_oom_score_adj
-    return (
-        state.manager_cap_sys_resource is False
-        and expected < inherited
-        and proc.oom_score_adj == inherited
-    )
-
-
 def _newest_dropin(props: UnitProps, state: LiveState) -> float | None:
     times = [state.dropins[p].mtime for p in props.dropin_paths if p in state.dropins]
     known = [t for t in times if t is not None]
@@ -352,51 +276,3 @@ def _int_or_none(text: str) -> int | None:
         return int(text)
     except ValueError:
         return None
-
-
-# --- hosts without systemd ----------------------------------------------------------------------
-
-
-def _init_service(svc: Service, state: LiveState) -> Iterator[Finding]:
-    init = svc.init
-    if init is None or not (init.pidfile or init.comm):
-        yield Finding(
-            "OV031", "unknown", "service", svc.name, "-", "-",
-            "no systemd here and the profile gives neither init.pidfile nor init.comm",
-            f"add init.pidfile or init.comm to services.{svc.name} in the profile",
-        )  # fmt: skip
-        return
-    procs = state.processes.get(svc.name, ())
-    how = f"pidfile {init.pidfile}" if init.pidfile else f"comm {init.comm!r}"
-    if not procs:
-        yield Finding(
-            "OV030", "not-running", "service", svc.name, "running", "not running",
-            f"no live process found by {how}", f"start {svc.name} (if it should run)",
-        )  # fmt: skip
-        return
-    if svc.oom_score_adj is None:
-        return
-    for proc in procs:
-        if proc.oom_score_adj != svc.oom_score_adj:
-            yield _explain_init_process(svc, state, proc)
-
-
-def _explain_init_process(svc: Service, state: LiveState, proc: ProcInfo) -> Finding:
-    expected = svc.oom_score_adj
-    assert expected is not None
-    obj = f"{svc.name} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
-    exp, act = str(expected), str(proc.oom_score_adj)
-    if _refused_lowering(state, expected, proc):
-        return Finding(
-            "OV021", "drift", "process", obj, exp, act,
-            "init (PID 1) lacks CAP_SYS_RESOURCE, so the start script could not lower the value",
-            "grant CAP_SYS_RESOURCE, or use a value >= 0 in the profile",
-            pid=proc.pid,
-        )  # fmt: skip
-    return Finding(
-        "OV020", "drift", "process", obj, exp, act,
-        "the init snippet was not applied (service started before 'oomcfg apply') or the "
-        "value was changed at run time",
-        f"restart {svc.name} with oomcfg's init snippet in place",
-        pid=proc.pid,
-    )  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from oomcfg.validate import Finding, Report
+from oomcfg.findings import Finding, Report
 
 JSON_VERSION = 1
 

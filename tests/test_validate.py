@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from oomcfg.errors import ExitCode
+from oomcfg.findings import CODES, Finding, Report
 from oomcfg.liveparse import DropIn, LiveState, ProcInfo, parse_show
 from oomcfg.model import InitSpec, ManagedOOM, Memory, Profile, Service, Size, SysctlSetting
-from oomcfg.validate import CODES, Finding, Report, validate
+from oomcfg.validate import validate
 from oomcfg.validate_output import render_json, render_text, write_table
 
 DATA = Path(__file__).parent / "data" / "live"

@@ -1,0 +1,77 @@
+"""What ``oomcfg validate`` reports: findings with stable codes, and the exit code.
+
+Kept apart from the comparison logic (:mod:`oomcfg.validate`) so renderers
+(:mod:`oomcfg.validate_output`) and the docs test depend on the vocabulary
+only. Every code is documented in docs/validate.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from oomcfg.errors import ExitCode
+
+Status = Literal["drift", "not-running", "unknown"]
+Kind = Literal["sysctl", "unit", "process", "service", "host"]
+
+#: Stable codes and slugs (docs/validate.md documents each one).
+CODES: dict[str, str] = {
+    "OV001": "sysctl-overridden-by-file",
+    "OV002": "sysctl-changed-at-runtime",
+    "OV003": "sysctl-unreadable",
+    "OV010": "unit-overridden-by-file",
+    "OV011": "unit-daemon-reload-pending",
+    "OV012": "unit-setting-missing",
+    "OV013": "unit-not-running",
+    "OV014": "unit-not-loaded",
+    "OV020": "process-adj-changed-at-runtime",
+    "OV021": "process-adj-not-applied-no-cap-sys-resource",
+    "OV022": "process-adj-user-manager-floor",
+    "OV023": "process-adj-stale-needs-restart",
+    "OV030": "service-not-running",
+    "OV031": "service-cannot-be-located",
+    "OV040": "cannot-check",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One difference (or one thing that could not be checked), explained."""
+
+    code: str
+    status: Status
+    kind: Kind
+    object: str
+    expected: str
+    actual: str
+    cause: str
+    fix: str
+    file: str | None = None
+    pid: int | None = None
+
+    @property
+    def slug(self) -> str:
+        """The code's stable name (``unit-overridden-by-file``)."""
+        return CODES[self.code]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """All findings plus how many things were checked; :attr:`exit_code` sums it up."""
+
+    findings: tuple[Finding, ...]
+    checked: int
+
+    def count(self, status: Status) -> int:
+        """How many findings have ``status``."""
+        return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when anything drifted, else 4 when something could not be checked, else 0."""
+        if self.count("drift"):
+            return ExitCode.FINDINGS
+        if self.count("unknown"):
+            return ExitCode.ENVIRONMENT
+        return ExitCode.OK
