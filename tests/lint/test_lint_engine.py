@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from lintcheck import HEADER, lint_tree, problems, write_tree
 
 from oomcfg.errors import ExitCode
@@ -154,3 +157,39 @@ class TestInlineSuppression:
         result = lint_tree(tmp_path, {"p.yaml": text})
         assert problems(result, "OC301") == [("p.yaml", 4, 25)]
         assert result.exit_code(strict=True) == ExitCode.FINDINGS
+
+
+class TestEachFileIsParsedOnce:
+    def test_whatever_the_number_of_rules(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from oomcfg import profile
+        from oomcfg.lint import inputs
+
+        calls: list[str] = []
+
+        def counting(real: Callable[..., Any]) -> Callable[..., Any]:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                calls.append(real.__name__)
+                return real(*args, **kwargs)
+
+            return wrapper
+
+        monkeypatch.setattr(inputs, "parse_unit_text", counting(inputs.parse_unit_text))
+        monkeypatch.setattr(inputs, "parse_sysctl_text", counting(inputs.parse_sysctl_text))
+        monkeypatch.setattr(profile, "check_profiles", counting(profile.check_profiles))
+        write_tree(tmp_path, {
+            "p.yaml": UNKILLABLE,
+            "a.service": "[Service]\nOOMPolicy=stop\n",
+            "a.service.d/50-oomcfg.conf": "[Service]\nMemoryMax=1G\n",
+            "service.d/10.conf": "[Service]\nMemoryHigh=1G\n",
+            "sysctl.d/1.conf": "vm.panic_on_oom = 0\n",
+        })  # fmt: skip
+        lint_paths([tmp_path], LintOptions(systemd_version=245))
+        assert sorted(calls) == [
+            "check_profiles",
+            "parse_sysctl_text",
+            "parse_unit_text",
+            "parse_unit_text",
+            "parse_unit_text",
+        ]
