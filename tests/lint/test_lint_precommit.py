@@ -1,6 +1,6 @@
 """The real pre-commit runs this repository's hook against a temporary git repository.
 
-``oomcfg-lint-system`` (language: unsupported) uses the oomcfg on PATH, so the
+``oomcfg-lint-system`` (language: system) uses the oomcfg on PATH, so the
 test is offline and fast; ``oomcfg-lint`` (language: python) is the same entry
 installed by pre-commit into its own virtualenv, which needs a package index.
 """
