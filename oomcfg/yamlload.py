@@ -520,8 +520,8 @@ def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
     """Build the tree from events with the garbage collector paused.
 
     The walk allocates hundreds of thousands of small objects, none of them
-    garbage; the collector would scan them again and again (measured: pausing
-    it halves the load time of a 10,000-service profile).
+    garbage; the collector would scan them again and again (measured on a
+    10,000-service profile: 1.07 s with it running, 0.73 s paused).
     """
     builder = _Builder(path)
     was_enabled = gc.isenabled()
