@@ -198,5 +198,6 @@ class RenderedFile:
     path: str
     content: str
     mode: int = 0o644
-    kind: str = "systemd"  # systemd | sysctl | sysv | openrc | upstart | runit | supervisord | compose
+    #: systemd | sysctl | sysv | openrc | upstart | runit | supervisord | compose
+    kind: str = "systemd"
     unit: str | None = None

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation",
+         "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
     )
@@ -66,7 +67,7 @@ def test_installed_wheel_renders_every_shipped_profile(installed: Path, tmp_path
         out = tmp_path / profile.stem
         done = subprocess.run(
             [str(oomcfg), "render", str(profile), "--out", str(out)],
-            capture_output=True, text=True, cwd=tmp_path,
+            check=False, capture_output=True, text=True, cwd=tmp_path,
         )
         assert (done.returncode, done.stderr) == (0, ""), profile.name
         assert any(p.is_file() for p in out.rglob("*")), profile.name
