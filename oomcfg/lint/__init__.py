@@ -46,6 +46,7 @@ from oomcfg.lint.rules.tiny_memory_limit import TinyMemoryLimit
 from oomcfg.lint.rules.too_many_protected import TooManyProtected
 from oomcfg.lint.rules.type_wide_oom_dropin import TypeWideOomDropin
 from oomcfg.lint.rules.unkillable_without_limit import UnkillableWithoutLimit
+from oomcfg.lint.rules.unknown_oom_directive import UnknownOomDirective
 
 RULES: tuple[Rule, ...] = (
     PanicOnOomWithoutReboot(),
@@ -82,6 +83,7 @@ RULES: tuple[Rule, ...] = (
     InvalidOomValue(),
     OctalOrHexNumber(),
     QuotedNumber(),
+    UnknownOomDirective(),
 )
 
 RULE_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in RULES}

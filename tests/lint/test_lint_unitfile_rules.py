@@ -147,3 +147,20 @@ class TestQuotedNumber:
     def test_unquoted(self, tmp_path: Path) -> None:
         files = {"a.service": '[Service]\nOOMScoreAdjust=-500\nDescription="5"\n'}
         assert file_problems(tmp_path, files, "OC146") == []
+
+
+class TestUnknownOomDirective:
+    def test_typos_and_wrong_case(self, tmp_path: Path) -> None:
+        files = {"a.service": "[Service]\nOOMScoreAdj=-900\nMemoryMAX=2G\nmemorymax=1G\n"}
+        assert file_problems(tmp_path, files, "OC147") == [
+            ("a.service", 2, 1),
+            ("a.service", 3, 1),
+            ("a.service", 4, 1),
+        ]
+
+    def test_known_deprecated_and_unrelated_keys(self, tmp_path: Path) -> None:
+        files = {
+            "a.service": "[Service]\nOOMScoreAdjust=1\nMemoryLimit=1G\nMemoryAccounting=yes\n"
+            "ExecStart=/bin/a\nMemoryDenyWriteExecute=yes\n"
+        }
+        assert file_problems(tmp_path, files, "OC147") == []
