@@ -126,13 +126,10 @@ def plan_on(
 ) -> Plan:
     """Read the manifest and every relevant path once, then plan (pure)."""
     manifest = read_manifest(host)
-    paths = [f.path for f in rendered] + [p for p in manifest.files if p not in _paths(rendered)]
+    produced = [f.path for f in rendered]
+    paths = set(produced).union(manifest.files)  # set: one read per path, no O(n^2) scan
     current = {p: host.read_state(p) for p in paths}
     return plan(rendered, current, manifest, force=force, kinds=kinds)
-
-
-def _paths(rendered: Sequence[RenderedFile]) -> frozenset[str]:
-    return frozenset(f.path for f in rendered)
 
 
 def read_manifest(host: Host) -> Manifest:

@@ -9,7 +9,6 @@ prints one document with every file's action instead (docs: README "apply").
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,6 +122,8 @@ def _summary(the_plan: Plan) -> str:
 
 def diff_lines(changes: Sequence[Change]) -> list[str]:
     """Unified diffs (``a/PATH`` old, ``b/PATH`` new) for every changed file."""
+    import difflib  # noqa: PLC0415 - only --diff pays for it
+
     lines: list[str] = []
     for c in changes:
         if c.action == "same":

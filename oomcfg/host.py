@@ -14,18 +14,21 @@ import errno
 import fcntl
 import os
 import stat
-import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.liveparse import has_cap_sys_resource, parse_pid_list
 from oomcfg.plan import FileState
 from oomcfg.sysctld import normalize_key
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: errno values meaning "the file or the process is gone": not an error for a
 #: reader (proc(5): /proc/PID vanishes when the process exits; a read of an
@@ -156,6 +159,7 @@ class Host:
         ops: FileOps | None = None,
     ) -> None:
         self.root = Path(root)
+        self._prefix = str(self.root).rstrip("/") + "/"
         self.proc = proc if proc is not None else self.root / "proc"
         self.sys = sys if sys is not None else self.root / "sys"
         self.ops = ops if ops is not None else FileOps()
@@ -180,6 +184,16 @@ class Host:
         if parts and parts[0] == "sys":
             return self.sys.joinpath(*parts[1:])
         return self.root.joinpath(*parts)
+
+    def _fast_path(self, rel: str) -> str:
+        # The same checks as path() with string operations only: read_state runs
+        # once per managed file on every apply (performance.md P6).
+        parts = rel.lstrip("/").split("/")
+        if parts[0] in ("proc", "sys") or "" in parts or "." in parts:
+            return str(self.path(rel))
+        if ".." in parts or "\0" in rel:
+            raise UnsafePath(f"path {rel!r} would leave the target root {self.root}")
+        return self._prefix + "/".join(parts)
 
     # ------------------------------------------------------------------ reads
     def read_bytes(self, rel: str) -> bytes | None:
@@ -207,11 +221,11 @@ class Host:
 
     def read_state(self, rel: str) -> FileState:
         """What is at a target path, read with one open + fstat + read, never via a symlink."""
-        target = self.path(rel)
+        target = self._fast_path(rel)
         try:
             fd = os.open(target, _NOFOLLOW_READ)
         except OSError as err:
-            return self._state_without_open(rel, target, err)
+            return self._state_without_open(rel, Path(target), err)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -242,6 +256,8 @@ class Host:
         non-zero exit raises only with ``check=True``. The C locale and no pager
         keep ``systemctl`` output parseable.
         """
+        import subprocess  # noqa: PLC0415 - only commands that run a process pay for it
+
         full_env = {**os.environ, "LC_ALL": "C", "SYSTEMD_PAGER": "", "SYSTEMD_COLORS": "0"}
         full_env.update(env or {})
         try:
@@ -462,8 +478,13 @@ def _wait_for_flock(fd: int, path: Path, timeout: float) -> None:
             time.sleep(0.05)
 
 
-def _read_fd(fd: int, size_hint: int) -> bytes:
-    chunks = [os.read(fd, max(size_hint, 4096) + 1)]
+def _read_fd(fd: int, size: int) -> bytes:
+    # Ask for one byte more than fstat saw: a shorter answer is the whole file
+    # (read(2) on a regular file is short only at EOF), so one call suffices.
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
     while chunks[-1]:
         chunks.append(os.read(fd, 65536))
     return b"".join(chunks)
