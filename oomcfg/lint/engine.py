@@ -27,7 +27,7 @@ from oomcfg.lint import RULE_BY_CODE, RULES
 from oomcfg.lint.config import DEFAULT, LintConfig, find_config, load_config
 from oomcfg.lint.discover import Found, Skipped, Unreadable, discover
 from oomcfg.lint.inputs import group_units, order_sysctl, read_text, sysctl_file, unit_file
-from oomcfg.lint.rule import LintContext, SysctlFile, UnitFile
+from oomcfg.lint.rule import LintContext, Rule, SysctlFile, UnitFile
 from oomcfg.lint.suppress import Suppressor
 from oomcfg.lint.view import PolicyView, view_from_files, view_from_profile
 
@@ -136,8 +136,14 @@ def _lint_profile(run: _Run, path: Path) -> None:
         run.raw.extend(_policy_findings(view_from_profile(profile, str(path)), run.ctx))
 
 
+def _using(hook: str) -> tuple[Rule, ...]:
+    """The rules that override ``hook``: the others are not called once per file."""
+    base = getattr(Rule, hook)
+    return tuple(rule for rule in RULES if getattr(type(rule), hook) is not base)
+
+
 def _policy_findings(view: PolicyView, ctx: LintContext) -> Iterator[Diagnostic]:
-    for rule in RULES:
+    for rule in _using("check_policy"):
         yield from rule.check_policy(view, ctx)
 
 
@@ -148,13 +154,16 @@ def _check_files(run: _Run) -> None:
     ctx, raw = run.ctx, run.raw
     groups = group_units(run.units)
     sysctls = order_sysctl(run.sysctls)
-    for rule in RULES:
+    for rule in _using("check_unit_file"):
         for unit in run.units:
             raw.extend(rule.check_unit_file(unit, ctx))
+    for rule in _using("check_unit_group"):
         for group in groups:
             raw.extend(rule.check_unit_group(group, ctx))
+    for rule in _using("check_sysctl_file"):
         for sysctl in sysctls:
             raw.extend(rule.check_sysctl_file(sysctl, ctx))
+    for rule in _using("check_sysctl_files"):
         raw.extend(rule.check_sysctl_files(sysctls, ctx))
     anchor = run.units[0].path if run.units else sysctls[0].path  # for file-level findings
     raw.extend(_policy_findings(view_from_files(anchor, groups, sysctls), ctx))
