@@ -11,24 +11,40 @@ test can make any single step fail and check that apply restores the root.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import stat
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oomcfg.errors import EnvironmentProblem
+from oomcfg.fileops import (
+    FileOps,
+    LockTimeout,
+    Staged,
+    dir_problem,
+    quiet_close,
+    target_verdict,
+    wait_for_flock,
+)
 from oomcfg.liveparse import has_cap_sys_resource, parse_pid_list
 from oomcfg.plan import FileState
 from oomcfg.sysctld import normalize_key
 
 if TYPE_CHECKING:
     import subprocess
+
+__all__ = [
+    "CommandFailed",
+    "FileOps",
+    "Host",
+    "KernelWriteError",
+    "LockTimeout",
+    "Staged",
+    "UnsafePath",
+]
 
 #: errno values meaning "the file or the process is gone": not an error for a
 #: reader (proc(5): /proc/PID vanishes when the process exits; a read of an
@@ -78,74 +94,6 @@ class KernelWriteError(EnvironmentProblem):
     def vanished(self) -> bool:
         """True when the process exited between listing and writing (not a failure)."""
         return self.errno in _GONE
-
-
-class LockTimeout(EnvironmentProblem):
-    """Another oomcfg holds the lock longer than we are willing to wait."""
-
-
-class FileOps:
-    """The raw system calls the write side makes, one method per step.
-
-    Tests subclass or wrap this to fail any single step (ENOSPC, EIO) and
-    prove the transaction in :mod:`oomcfg.apply` restores the root.
-    """
-
-    def mkdir(self, path: Path, mode: int) -> None:
-        """Create one directory (never parents: each level is a separate step)."""
-        path.mkdir(mode)
-
-    def open_new(self, path: Path, mode: int) -> int:
-        """Create a file that must not exist yet; never follows a symlink."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        return os.open(path, flags, mode)
-
-    def write(self, fd: int, data: bytes) -> None:
-        """Write all of ``data``; a short write is retried, not ignored."""
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-
-    def fchmod(self, fd: int, mode: int) -> None:
-        """Set the exact mode (the umask applied at open time is not wanted)."""
-        os.fchmod(fd, mode)
-
-    def fsync(self, fd: int) -> None:
-        """Flush a file's data to disk before it is renamed into place (fsync(2))."""
-        os.fsync(fd)
-
-    def close(self, fd: int) -> None:
-        """Close a descriptor; close(2) can report a deferred write error."""
-        os.close(fd)
-
-    def rename(self, src: Path, dst: Path) -> None:
-        """Atomically replace ``dst`` (rename(2): same filesystem, never half-written)."""
-        src.rename(dst)
-
-    def unlink(self, path: Path) -> None:
-        """Remove one file."""
-        path.unlink()
-
-    def rmdir(self, path: Path) -> None:
-        """Remove one empty directory."""
-        path.rmdir()
-
-    def fsync_dir(self, path: Path) -> None:
-        """Make a rename or unlink in ``path`` durable (fsync(2) on the directory)."""
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@dataclass(frozen=True, slots=True)
-class Staged:
-    """A complete, fsynced temp file next to its target, waiting for rename."""
-
-    rel: str
-    temp: Path
-    target: Path
 
 
 class Host:
@@ -354,11 +302,11 @@ class Host:
             reason = self._dir_verdict("/".join(parts[:depth]))
             if reason is not None:
                 return reason
-        return _target_verdict(self.path(rel))
+        return target_verdict(self.path(rel))
 
     def _dir_verdict(self, rel_dir: str) -> str | None:
         if rel_dir not in self._dir_verdicts:
-            self._dir_verdicts[rel_dir] = _dir_problem(self.root / rel_dir, rel_dir)
+            self._dir_verdicts[rel_dir] = dir_problem(self.root / rel_dir, rel_dir)
         return self._dir_verdicts[rel_dir]
 
     def forget_checks(self) -> None:
@@ -405,7 +353,7 @@ class Host:
             self.ops.fchmod(fd, mode)
             self.ops.fsync(fd)
         except OSError:
-            _quiet_close(fd)
+            quiet_close(fd)
             raise
         self.ops.close(fd)  # close(2) may report a deferred write error: that fails too
 
@@ -457,25 +405,10 @@ class Host:
         except OSError as err:
             raise EnvironmentProblem(f"target root {self.root}: {err.strerror}") from err
         try:
-            _wait_for_flock(fd, self.root, timeout)
+            wait_for_flock(fd, self.root, timeout)
             yield
         finally:
             os.close(fd)
-
-
-def _wait_for_flock(fd: int, path: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockTimeout(
-                    f"another oomcfg apply holds the lock on {path} (waited {timeout:g}s); "
-                    "wait for it to finish, or check for a hung oomcfg process"
-                ) from None
-            time.sleep(0.05)
 
 
 def _read_fd(fd: int, size: int) -> bytes:
@@ -503,36 +436,3 @@ def _sysctl_rel(key: str) -> str:
     # sysctl.d(5): '.' and '/' swap roles when '/' is the first separator, so
     # the dotted form of "net/ipv4/conf/eth0.100/rp_filter" keeps the dot.
     return "proc/sys/" + normalize_key(key).translate(_DOT_TO_SLASH)
-
-
-def _dir_problem(path: Path, rel: str) -> str | None:
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        return None  # created by us later, 0755 and owned by us
-    if stat.S_ISLNK(st.st_mode):
-        return f"{rel} is a symlink (writes would follow it out of the root)"
-    if not stat.S_ISDIR(st.st_mode):
-        return f"{rel} is not a directory"
-    if st.st_mode & stat.S_IWOTH:
-        return f"{rel} is world-writable (mode {stat.S_IMODE(st.st_mode):04o})"
-    if st.st_uid not in (0, os.geteuid()):
-        return f"{rel} is owned by uid {st.st_uid}, not root"
-    return None
-
-
-def _target_verdict(path: Path) -> str | None:
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(st.st_mode):
-        return f"{path.name} is a symlink (writes would follow it)"
-    if not stat.S_ISREG(st.st_mode):
-        return f"{path.name} exists and is not a regular file"
-    return None
-
-
-def _quiet_close(fd: int) -> None:
-    with suppress(OSError):
-        os.close(fd)

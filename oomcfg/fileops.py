@@ -1,0 +1,137 @@
+"""The raw system calls of the write side, and what an lstat says about a path.
+
+:class:`FileOps` is the one object through which :class:`~oomcfg.host.Host`
+creates, writes, syncs, renames and removes files under a target root. It is
+injectable so a test can make any single step fail (ENOSPC, EIO) and prove
+that :mod:`oomcfg.transaction` restores the root. The verdict functions say
+why a directory or target is unsafe to write through (bad-inputs.md,
+"Writing to a host"). Only :mod:`oomcfg.host` uses this module.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from oomcfg.errors import EnvironmentProblem
+
+
+class LockTimeout(EnvironmentProblem):
+    """Another oomcfg holds the lock longer than we are willing to wait."""
+
+
+class FileOps:
+    """The raw system calls the write side makes, one method per step.
+
+    Tests subclass or wrap this to fail any single step (ENOSPC, EIO) and
+    prove the transaction in :mod:`oomcfg.apply` restores the root.
+    """
+
+    def mkdir(self, path: Path, mode: int) -> None:
+        """Create one directory (never parents: each level is a separate step)."""
+        path.mkdir(mode)
+
+    def open_new(self, path: Path, mode: int) -> int:
+        """Create a file that must not exist yet; never follows a symlink."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        return os.open(path, flags, mode)
+
+    def write(self, fd: int, data: bytes) -> None:
+        """Write all of ``data``; a short write is retried, not ignored."""
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def fchmod(self, fd: int, mode: int) -> None:
+        """Set the exact mode (the umask applied at open time is not wanted)."""
+        os.fchmod(fd, mode)
+
+    def fsync(self, fd: int) -> None:
+        """Flush a file's data to disk before it is renamed into place (fsync(2))."""
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        """Close a descriptor; close(2) can report a deferred write error."""
+        os.close(fd)
+
+    def rename(self, src: Path, dst: Path) -> None:
+        """Atomically replace ``dst`` (rename(2): same filesystem, never half-written)."""
+        src.rename(dst)
+
+    def unlink(self, path: Path) -> None:
+        """Remove one file."""
+        path.unlink()
+
+    def rmdir(self, path: Path) -> None:
+        """Remove one empty directory."""
+        path.rmdir()
+
+    def fsync_dir(self, path: Path) -> None:
+        """Make a rename or unlink in ``path`` durable (fsync(2) on the directory)."""
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A complete, fsynced temp file next to its target, waiting for rename."""
+
+    rel: str
+    temp: Path
+    target: Path
+
+
+def wait_for_flock(fd: int, path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"another oomcfg apply holds the lock on {path} (waited {timeout:g}s); "
+                    "wait for it to finish, or check for a hung oomcfg process"
+                ) from None
+            time.sleep(0.05)
+
+
+def dir_problem(path: Path, rel: str) -> str | None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None  # created by us later, 0755 and owned by us
+    if stat.S_ISLNK(st.st_mode):
+        return f"{rel} is a symlink (writes would follow it out of the root)"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{rel} is not a directory"
+    if st.st_mode & stat.S_IWOTH:
+        return f"{rel} is world-writable (mode {stat.S_IMODE(st.st_mode):04o})"
+    if st.st_uid not in (0, os.geteuid()):
+        return f"{rel} is owned by uid {st.st_uid}, not root"
+    return None
+
+
+def target_verdict(path: Path) -> str | None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path.name} is a symlink (writes would follow it)"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path.name} exists and is not a regular file"
+    return None
+
+
+def quiet_close(fd: int) -> None:
+    with suppress(OSError):
+        os.close(fd)
