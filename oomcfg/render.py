@@ -29,7 +29,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Severity
-from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.errors import ExitCode, InputError, OomcfgError
 from oomcfg.initscripts import INIT_TARGETS
 from oomcfg.model import DROPIN_NAME, MARKER, SYSCTL_FILE, Profile, RenderedFile, Service
 from oomcfg.render_check import RenderInvariantError, check_sysctl_text, check_unit_text
@@ -94,12 +94,22 @@ def render(
 
     Pure and deterministic: the same profile gives the same bytes (no
     timestamps, no host state). Raises :class:`UnknownTargetError` for an
-    unregistered target name.
+    unregistered target name, and one :class:`~oomcfg.errors.InputError`
+    carrying the problems of *every* selected target (bad-inputs.md: every
+    problem reported in one run), so ``--only runit,supervisord`` does not
+    hide supervisord's problems behind runit's.
     """
     options = RenderOptions(systemd_version=systemd_version)
     files: list[RenderedFile] = []
+    problems: list[Diagnostic] = []
     for name in select_targets(only):
-        files.extend(TARGETS[name](profile, options))
+        try:
+            files.extend(TARGETS[name](profile, options))
+        except InputError as err:
+            problems.extend(err.diagnostics)
+    if problems:
+        # Two targets may find the same problem (an unusable init name): report it once.
+        raise InputError(sorted(dict.fromkeys(problems), key=Diagnostic.sort_key))
     files.sort(key=lambda f: f.path)
     _refuse_duplicate_paths(files)
     return RenderResult(files=tuple(files), notes=tuple(options.notes))

@@ -2,8 +2,11 @@
 
 The command is a function from its options to an :class:`ExitCode`; output
 goes to the streams it is given. Bad profiles raise
-:class:`~oomcfg.errors.InputError` from the loader *before* anything is
-written, so a failed run leaves ``--out DIR`` untouched (bad-inputs.md).
+:class:`~oomcfg.errors.InputError` from the loader, and problems only a
+target can see (an init target without ``init.command``) raise one from
+:func:`~oomcfg.render.render`, for every selected target at once; both come
+*before* anything is written, so a failed run leaves ``--out DIR`` untouched
+(bad-inputs.md) and prints ``file:line:col: error[CODE]: ...`` lines, exit 3.
 
 Output forms:
 
@@ -92,11 +95,11 @@ def run_render(request: RenderRequest, stdout: TextIO, stderr: TextIO) -> ExitCo
     select_targets(request.only)  # a usage error comes before any profile problem
     try:
         profile = load_profiles([str(p) for p in request.profiles])
-    except InputError as err:
+        result = render(profile, systemd_version=request.systemd_version, only=request.only)
+    except InputError as err:  # the loader's or the targets' problems: all of them, one form
         for diagnostic in err.diagnostics:
             stderr.write(diagnostic.format() + "\n")
         return ExitCode.INVALID_INPUT
-    result = render(profile, systemd_version=request.systemd_version, only=request.only)
     for note in result.notes:
         stderr.write(note.format() + "\n")
     _emit(profile, result, request, stdout)

@@ -318,7 +318,7 @@ def test_cli_missing_init_command_exits_3_with_file_line_col_and_writes_nothing(
     code, out, err = oomcfg("render", str(profile), "--only", "runit", "--out", str(out_dir))
     assert (code, out) == (3, "")
     assert err == (
-        f"oomcfg: {profile}:7:24: error[OC082]: runit starts the daemon itself, so "
+        f"{profile}:7:24: error[OC082]: runit starts the daemon itself, so "
         "services.web.init.command (its argv) is required (e.g. services.web.init.command: "
         "[/usr/sbin/daemon, --foreground])\n"
     )

@@ -150,3 +150,45 @@ def test_rewrite_replaces_files_and_symlinks_without_following_them(tmp_path: Pa
     written = tree(tmp_path)
     del written["secret"]
     assert written == golden_files()
+
+
+def test_every_selected_targets_problems_are_reported_in_one_run(tmp_path: Path) -> None:
+    # Neither service gives init.command, which runit and supervisord both need: four
+    # problems, sorted by position, from both targets -- not only runit's two.
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n"
+        "  web:\n    unit: nginx.service\n    tier: expendable\n"
+        "    init:\n      compose_service: web\n"
+        "  db:\n    unit: db.service\n    tier: protected\n    init:\n      name: db\n"
+    )
+    out_dir = tmp_path / "out"
+    code, out, err = run(str(profile), "--only", "runit,supervisord", "--out", str(out_dir))
+    need = (
+        "starts the daemon itself, so services.{0}.init.command (its argv) is required "
+        "(e.g. services.{0}.init.command: [/usr/sbin/daemon, --foreground])"
+    )
+    expected = "".join(
+        f"{profile}:{where}: error[OC082]: {target} {need.format(svc)}\n"
+        for where, svc in (("7:24", "web"), ("12:13", "db"))
+        for target in ("runit", "supervisord")
+    )
+    assert (code, out, err) == (3, "", expected)
+    assert not out_dir.exists()
+
+
+def test_a_target_without_problems_does_not_hide_another_targets_problems(
+    tmp_path: Path,
+) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n  web:\n    unit: nginx.service\n    tier: expendable\n"
+        "    init:\n      compose_service: web\n"
+    )
+    code, out, err = run(str(profile), "--only", "systemd,supervisord,upstart")
+    assert (code, out) == (3, "")
+    assert err.splitlines() == [
+        f"{profile}:7:24: error[OC082]: supervisord starts the daemon itself, so "
+        "services.web.init.command (its argv) is required (e.g. services.web.init.command: "
+        "[/usr/sbin/daemon, --foreground])"
+    ]
