@@ -23,16 +23,7 @@ from oomcfg.effect import EffectReport, apply_sysctls, daemon_reload, live_adjus
 from oomcfg.errors import EnvironmentProblem, ExitCode
 from oomcfg.host import Host
 from oomcfg.model import SYSCTL_FILE, Profile, RenderedFile
-from oomcfg.plan import (
-    GENERATIONS_DIR,
-    MANIFEST_PATH,
-    Change,
-    FileState,
-    Manifest,
-    Plan,
-    plan,
-    sha256,
-)
+from oomcfg.plan import GENERATIONS_DIR, MANIFEST_PATH, Change, Manifest, Plan, plan
 from oomcfg.transaction import Transaction, Write
 
 #: Generation records kept for ``rollback`` (older ones are pruned after an apply).
@@ -107,7 +98,7 @@ def run_apply(
         refuse_unsafe(host, the_plan)
         written = execute(host, the_plan)
     outcome = Outcome(the_plan, written)
-    if _effects_allowed(host, options, outcome.effects):
+    if effects_allowed(host, options, outcome.effects):
         sysctl_text = next((f.content for f in rendered if f.path == SYSCTL_FILE), None)
         _take_effect(
             host,
@@ -162,10 +153,11 @@ def refuse_unsafe(host: Host, the_plan: Plan) -> None:
 
 
 def _bookkeeping_paths(the_plan: Plan) -> list[str]:
-    return [MANIFEST_PATH, _record_path(the_plan.manifest.generation)]
+    return [MANIFEST_PATH, record_path(the_plan.manifest.generation)]
 
 
-def _record_path(generation: int) -> str:
+def record_path(generation: int) -> str:
+    """Where the generation record (the bytes that generation replaced) lives."""
     return f"{GENERATIONS_DIR}/{generation}.json"
 
 
@@ -176,8 +168,8 @@ def execute(host: Host, the_plan: Plan) -> int:
     writes = [_write_for(c) for c in the_plan.writes]
     if writes:
         writes.append(_record_write(host, the_plan))
-    writes.append(_manifest_write(host, the_plan.manifest))
-    Transaction(host, prune_dirs=_emptied_dirs(the_plan.writes)).run(writes)
+    writes.append(manifest_write(host, the_plan.manifest))
+    Transaction(host, prune_dirs=emptied_dirs(the_plan.writes)).run(writes)
     _prune_records(host, the_plan.manifest.generation)
     return len(writes)
 
@@ -187,7 +179,8 @@ def _write_for(change: Change) -> Write:
     return Write(change.path, data, change.mode, change.old, change.old_mode)
 
 
-def _manifest_write(host: Host, manifest: Manifest) -> Write:
+def manifest_write(host: Host, manifest: Manifest) -> Write:
+    """The manifest's new text as a transaction step (old bytes kept for undo)."""
     state = host.read_state(MANIFEST_PATH)
     return Write(MANIFEST_PATH, manifest.to_json().encode(), 0o644, state.content, state.mode)
 
@@ -200,7 +193,7 @@ def _record_write(host: Host, the_plan: Plan) -> Write:
         "previous_manifest": the_plan.previous.to_data(),
         "files": {c.path: _encode(c.old, c.old_mode) for c in the_plan.writes},
     }
-    path = _record_path(the_plan.manifest.generation)
+    path = record_path(the_plan.manifest.generation)
     state = host.read_state(path)
     data = json.dumps(record, indent=1, sort_keys=True).encode()
     return Write(path, data, 0o600, state.content, state.mode)
@@ -210,7 +203,8 @@ def _encode(old: bytes | None, mode: int | None) -> dict[str, object]:
     return {"before": None if old is None else base64.b64encode(old).decode(), "mode": mode}
 
 
-def _emptied_dirs(changes: Sequence[Change]) -> list[str]:
+def emptied_dirs(changes: Sequence[Change]) -> list[str]:
+    """Unit drop-in directories to remove if the removals in ``changes`` empty them."""
     # A purged drop-in leaves UNIT.d/ behind; remove it when it ends up empty.
     removed = {str(PurePosixPath(c.path).parent) for c in changes if c.action == "remove"}
     return sorted(d for d in removed if d.startswith("etc/systemd/system/") and d.endswith(".d"))
@@ -223,7 +217,8 @@ def _prune_records(host: Host, generation: int) -> None:
             host.remove(f"{GENERATIONS_DIR}/{name}")  # best effort: after the commit
 
 
-def _effects_allowed(host: Host, options: ApplyOptions, report: EffectReport) -> bool:
+def effects_allowed(host: Host, options: ApplyOptions, report: EffectReport) -> bool:
+    """Reloads and live writes happen on ``/`` only; elsewhere say they were skipped."""
     if host.is_live or options.effects_off_root:
         return True
     report.notes.append(
@@ -256,101 +251,3 @@ def _take_effect(
             "--no-live: running processes keep their oom_score_adj until restarted "
             f"(systemctl restart {units})"
         )
-
-
-# ------------------------------------------------------------------ rollback
-@dataclass(frozen=True, slots=True)
-class RollbackResult:
-    """Which paths were restored to which state, and the take-effect report."""
-
-    restored: tuple[tuple[str, str], ...]
-    generation: int
-    effects: EffectReport
-    exit_code: ExitCode
-
-
-def run_rollback(host: Host, options: ApplyOptions) -> RollbackResult:
-    """Put back the files the last apply replaced or created; manifest goes back too."""
-    with host.lock(options.lock_timeout):
-        manifest = read_manifest(host)
-        previous, befores = _read_record(host, manifest.generation)
-        writes, restored = _rollback_writes(host, manifest, befores, options.force)
-        writes.append(
-            Write(
-                _record_path(manifest.generation),
-                None,
-                old=host.read_bytes(_record_path(manifest.generation)),
-                old_mode=0o600,
-            )
-        )
-        writes.append(_manifest_write(host, previous))
-        for w in writes:
-            _refuse_if_unsafe(host, w.path)
-        gone = [Change(p, "remove") for p, what in restored if what == "removed"]
-        Transaction(host, prune_dirs=_emptied_dirs(gone)).run(writes)
-    report = EffectReport()
-    if _effects_allowed(host, options, report) and options.reload:
-        if any(p.startswith("etc/systemd/") for p, _state in restored):
-            daemon_reload(host, options.systemctl, report)
-        sysctl_text = host.read_text(SYSCTL_FILE)
-        if sysctl_text is not None and SYSCTL_FILE in dict(restored):
-            apply_sysctls(host, sysctl_text, SYSCTL_FILE, report)
-    report.notes.append("running processes keep their oom_score_adj until their units restart")
-    code = ExitCode.PARTIAL if report.failures else ExitCode.OK
-    return RollbackResult(tuple(restored), previous.generation, report, code)
-
-
-def _read_record(
-    host: Host, generation: int
-) -> tuple[Manifest, dict[str, tuple[bytes | None, int]]]:
-    text = host.read_text(_record_path(generation)) if generation > 0 else None
-    if text is None:
-        raise EnvironmentProblem(
-            f"nothing to roll back under {host.root}: no record of generation {generation} "
-            f"in {GENERATIONS_DIR} (oomcfg keeps the last {KEEP_GENERATIONS})"
-        )
-    try:
-        data = json.loads(text)
-        befores = {
-            str(path): (
-                None if e["before"] is None else base64.b64decode(e["before"]),
-                int(e["mode"] or 0o644),
-            )
-            for path, e in dict(data["files"]).items()
-        }
-        return Manifest.from_data(data["previous_manifest"]), befores
-    except (ValueError, KeyError, TypeError) as err:
-        raise EnvironmentProblem(f"{_record_path(generation)} is corrupt: {err}") from err
-
-
-def _rollback_writes(
-    host: Host, manifest: Manifest, befores: dict[str, tuple[bytes | None, int]], force: bool
-) -> tuple[list[Write], list[tuple[str, str]]]:
-    writes: list[Write] = []
-    restored: list[tuple[str, str]] = []
-    edited: list[str] = []
-    for path, (before, mode) in sorted(befores.items()):
-        state = host.read_state(path)
-        if _edited_since(state, manifest, path):
-            edited.append(path)
-        writes.append(Write(path, before, mode, state.content, state.mode))
-        restored.append((path, "removed" if before is None else "restored"))
-    if edited and not force:
-        raise EnvironmentProblem(
-            "refusing to roll back, nothing was written: changed since the last apply "
-            "(--force overrides): " + ", ".join(edited)
-        )
-    return writes, restored
-
-
-def _edited_since(state: FileState, manifest: Manifest, path: str) -> bool:
-    entry = manifest.files.get(path)
-    if entry is None:
-        return state.kind != "missing"  # removed by the last apply, but something is there now
-    return state.kind != "file" or sha256(state.content or b"") != entry.sha256
-
-
-def _refuse_if_unsafe(host: Host, path: str) -> None:
-    reason = host.unsafe_reason(path)
-    if reason is not None:
-        raise EnvironmentProblem(f"refusing to roll back, nothing was written: {path}: {reason}")

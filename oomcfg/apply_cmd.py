@@ -15,14 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from oomcfg.apply import (
-    ApplyOptions,
-    Outcome,
-    RollbackResult,
-    live_targets,
-    run_apply,
-    run_rollback,
-)
+from oomcfg.apply import ApplyOptions, Outcome, live_targets, run_apply
 from oomcfg.effect import EffectReport
 from oomcfg.errors import ExitCode, OomcfgError
 from oomcfg.host import Host
@@ -207,7 +200,9 @@ def _effects_json(report: EffectReport) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ rollback
 def run_rollback_cmd(root: Path, options: ApplyOptions, stdout: TextIO) -> ExitCode:
     """Restore the files the last apply changed; print what was restored."""
-    result: RollbackResult = run_rollback(Host(root), options)
+    from oomcfg.rollback import run_rollback  # noqa: PLC0415 - apply never needs it
+
+    result = run_rollback(Host(root), options)
     for path, what in result.restored:
         stdout.write(f"  {what:<8}  {path}\n")
     stdout.write(f"rolled back to generation {result.generation} under {root}\n")

@@ -17,10 +17,11 @@ from apply_helpers import (
     sysctl,
 )
 
-from oomcfg.apply import KEEP_GENERATIONS, ApplyOptions, Outcome, run_apply, run_rollback
+from oomcfg.apply import KEEP_GENERATIONS, ApplyOptions, Outcome, run_apply
 from oomcfg.errors import EnvironmentProblem, ExitCode
 from oomcfg.host import Host
 from oomcfg.model import RenderedFile
+from oomcfg.rollback import run_rollback
 
 WEB = dropin("web.service", 500)
 DB = dropin("db.service", 300)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from apply_helpers import SYSCTL, CountingOps, Snapshot, dropin, snapshot, sysctl
 
-from oomcfg.apply import ApplyOptions, run_apply, run_rollback
+from oomcfg.apply import ApplyOptions, run_apply
 from oomcfg.errors import ApplyFailed, ExitCode
 from oomcfg.host import FileOps, Host
+from oomcfg.rollback import run_rollback
 
 OPTS = ApplyOptions(lock_timeout=2, force=True)
 NEW = [dropin("web.service", 700), dropin("db.service", 300), sysctl(vm_swappiness=10)]
