@@ -98,6 +98,7 @@ def run_apply(
         refuse_unsafe(host, the_plan)
         written = execute(host, the_plan)
     outcome = Outcome(the_plan, written)
+    outcome.effects.notes.extend(_forced_notes(the_plan))
     if effects_allowed(host, options, outcome.effects):
         sysctl_text = next((f.content for f in rendered if f.path == SYSCTL_FILE), None)
         _take_effect(
@@ -110,6 +111,17 @@ def run_apply(
         )
     outcome.exit_code = ExitCode.PARTIAL if outcome.effects.failures else ExitCode.OK
     return outcome
+
+
+def _forced_notes(the_plan: Plan) -> list[str]:
+    forced = [c.path for c in the_plan.writes if c.forced]
+    if not forced:
+        return []
+    record = record_path(the_plan.manifest.generation)
+    return [
+        f"--force replaced {', '.join(forced)}; the previous content is kept in {record} "
+        "and 'oomcfg rollback' puts it back"
+    ]
 
 
 def plan_on(

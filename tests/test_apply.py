@@ -95,6 +95,10 @@ def test_force_overwrites_foreign_file_and_rollback_restores_it(tmp_path: Path) 
     before = snapshot(tmp_path)
     outcome = apply(tmp_path, [WEB], force=True)
     assert outcome.plan.changes[0].forced
+    assert outcome.effects.notes[0] == (
+        f"--force replaced {WEB.path}; the previous content is kept in "
+        "var/lib/oomcfg/generations/1.json and 'oomcfg rollback' puts it back"
+    )
     assert theirs.read_bytes() == WEB.content.encode()
     result = run_rollback(Host(tmp_path), FAST)
     assert result.restored == ((WEB.path, "restored"),)

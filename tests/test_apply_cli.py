@@ -124,6 +124,22 @@ def test_conflict_exits_4_names_the_file_and_writes_nothing(tmp_path: Path, root
     assert snapshot(root) == before
 
 
+def test_conflict_in_json_mode_still_prints_the_plan_document(tmp_path: Path, root: Path) -> None:
+    (root / WEB).parent.mkdir(parents=True)
+    (root / WEB).write_text("[Service]\nOOMScoreAdjust=-900\n")
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--format", "json")
+    doc = json.loads(out)
+    assert (code, doc["applied"], doc["summary"]["conflict"]) == (4, False, 1)
+    assert doc["error"] == err.removeprefix("oomcfg: ").rstrip("\n")
+
+
+def test_unknown_only_target_is_a_usage_error(tmp_path: Path, root: Path) -> None:
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--only", "systemd,bogus")
+    assert (code, out) == (2, "")
+    assert "unknown render target(s) bogus" in err
+    assert snapshot(root) == {}
+
+
 def test_invalid_profile_exits_3_before_touching_the_root(tmp_path: Path, root: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
