@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -13,7 +14,9 @@ import pytest
 from apply_helpers import identities, snapshot
 from typer.testing import CliRunner
 
+from oomcfg.apply_cmd import ApplyRequest, run_apply_cmd
 from oomcfg.cli import app
+from oomcfg.errors import OomcfgError
 
 WEB = "etc/systemd/system/nginx.service.d/50-oomcfg.conf"
 DB = "etc/systemd/system/postgresql.service.d/50-oomcfg.conf"
@@ -137,6 +140,21 @@ def test_unknown_only_target_is_a_usage_error(tmp_path: Path, root: Path) -> Non
     code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--only", "systemd,bogus")
     assert (code, out) == (2, "")
     assert "unknown render target(s) bogus" in err
+    assert snapshot(root) == {}
+
+
+def test_declined_confirmation_writes_nothing_and_exits_1(tmp_path: Path, root: Path) -> None:
+    questions: list[str] = []
+
+    def say_no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    request = ApplyRequest(profiles=(profile(tmp_path),), root=root)
+    with pytest.raises(OomcfgError) as caught:
+        run_apply_cmd(request, io.StringIO(), io.StringIO(), confirm=say_no)
+    assert (caught.value.exit_code, str(caught.value)) == (1, "nothing written: not confirmed")
+    assert questions == [f"apply 3 change(s) to {root}?"]
     assert snapshot(root) == {}
 
 
