@@ -97,14 +97,31 @@ class DeclinedError(OomcfgError):
 def _print_plan(the_plan: Plan, host: Host, request: ApplyRequest, out: TextIO) -> None:
     prev, new = the_plan.previous.generation, the_plan.manifest.generation
     out.write(f"plan for {host.root} (generation {prev} -> {new}):\n")
-    width = max((len(c.action) for c in the_plan.changes), default=0)
-    for c in the_plan.changes:
-        if c.action != "same":
+    shown = [c for c in the_plan.changes if c.action != "same"]
+    if shown and out.isatty():
+        _print_rich_table(shown, out)
+    else:
+        width = max((len(c.action) for c in shown), default=0)
+        for c in shown:
             reason = f"  ({c.reason})" if c.reason else ""
             out.write(f"  {c.action:<{width}}  {c.path}{reason}\n")
     out.write(f"summary: {_summary(the_plan)}\n")
     if request.diff:
         out.writelines(diff_lines(the_plan.changes))
+
+
+_STYLES = {"create": "green", "update": "yellow", "remove": "red", "conflict": "bold red"}
+
+
+def _print_rich_table(changes: Sequence[Change], out: TextIO) -> None:
+    """The plan as a table on a terminal; rich is imported only here (start-up, P2)."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table("action", "path", "reason", box=None, pad_edge=False)
+    for c in changes:
+        table.add_row(f"[{_STYLES[c.action]}]{c.action}[/]", c.path, c.reason)
+    Console(file=out, force_terminal=True, highlight=False).print(table)
 
 
 def _summary(the_plan: Plan) -> str:

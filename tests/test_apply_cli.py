@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,23 @@ def test_unknown_only_target_is_a_usage_error(tmp_path: Path, root: Path) -> Non
     assert (code, out) == (2, "")
     assert "unknown render target(s) bogus" in err
     assert snapshot(root) == {}
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plan_on_a_terminal_is_a_table(tmp_path: Path, root: Path) -> None:
+    out = Terminal()
+    request = ApplyRequest(profiles=(profile(tmp_path),), root=root)
+    assert run_apply_cmd(request, out, io.StringIO()) == 0
+    text = out.getvalue()
+    assert "\x1b[" in text  # colour codes: this is rich's table, not the plain list
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert re.search(r"^ *action +path +reason *$", plain, re.MULTILINE)
+    assert re.search(rf"^ *create +{re.escape(WEB)} *$", plain, re.MULTILINE)
+    assert "summary: 3 create, 0 update, 0 same, 0 remove, 0 conflict" in plain
 
 
 def test_declined_confirmation_writes_nothing_and_exits_1(tmp_path: Path, root: Path) -> None:
