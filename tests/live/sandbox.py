@@ -50,9 +50,14 @@ Description=oomcfg live-test target
 DefaultDependencies=no
 """
 
+#: The checkout (and its .venv): tests run the real oomcfg inside the sandbox
+#: from here. It is visible through the overlay's lower layer unless it lies
+#: under /tmp or /run, which get fresh tmpfs mounts (CI clones anywhere).
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 #: Runs inside the new namespaces as PID 1 until it execs systemd. $1 is the
 #: scratch dir, $2 the container name, $3 a dir with the units to install,
-#: $4 the systemd binary.
+#: $4 the systemd binary, $5 the checkout to keep visible (read-only).
 LAUNCHER = r"""
 set -eu
 scratch=$1 name=$2 units=$3
@@ -76,6 +81,12 @@ mount -t cgroup -o none,name=systemd cgroup "$root/sys/fs/cgroup/systemd"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+case $5 in
+  /tmp/*|/run/*)
+    mkdir -p "$root$5"
+    mount --bind "$5" "$root$5"
+    mount -o remount,bind,ro "$root$5";;
+esac
 mkdir -p "$root/etc/systemd/system"
 cp -a "$units/." "$root/etc/systemd/system/"
 mkdir -p "$root/.oldroot"
@@ -200,7 +211,8 @@ def _start_launcher(box: Sandbox, units_dir: Path) -> None:
     )
     log = box.log_path.open("wb")
     box.launcher = subprocess.Popen(
-        ["sh", "-c", outer, LAUNCHER, str(box.scratch), box.name, str(units_dir), SYSTEMD],
+        ["sh", "-c", outer, LAUNCHER, str(box.scratch), box.name, str(units_dir), SYSTEMD,
+         str(CHECKOUT)],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
