@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "OV012": "unit-setting-missing",
     "OV013": "unit-not-running",
     "OV014": "unit-not-loaded",
+    "OV015": "unit-no-instance-running",
     "OV020": "process-adj-changed-at-runtime",
     "OV021": "process-adj-not-applied-no-cap-sys-resource",
     "OV022": "process-adj-user-manager-floor",
@@ -57,11 +58,26 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Expansion:
+    """The units a template/prefix/type service was checked on (empty: none loaded)."""
+
+    service: str
+    unit: str
+    scope: str
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
-    """All findings plus how many things were checked; :attr:`exit_code` sums it up."""
+    """All findings plus how many things were checked; :attr:`exit_code` sums it up.
+
+    ``expanded`` says which units each wide-scope service was checked on, so
+    a clean run still shows that ``postgresql@.service`` meant 15-main.
+    """
 
     findings: tuple[Finding, ...]
     checked: int
+    expanded: tuple[Expansion, ...] = ()
 
     def count(self, status: Status) -> int:
         """How many findings have ``status``."""

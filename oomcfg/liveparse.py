@@ -123,6 +123,9 @@ class LiveState:
     dropins: Mapping[str, DropIn] = field(default_factory=dict)
     processes: Mapping[str, Sequence[ProcInfo]] = field(default_factory=dict)
     unknown: Mapping[str, str] = field(default_factory=dict)
+    #: Profile service name -> the loaded units its template/prefix/type drop-in
+    #: reaches (:func:`oomcfg.instances.assign_instances`); no key: not expanded.
+    instances: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_show(text: str, units: Sequence[str]) -> dict[str, UnitProps]:
@@ -147,6 +150,26 @@ def parse_show(text: str, units: Sequence[str]) -> dict[str, UnitProps]:
             continue
         result.setdefault(name, UnitProps(name, props))
     return result
+
+
+def parse_show_matches(text: str) -> dict[str, UnitProps]:
+    """Every unit of a ``systemctl show PATTERN...`` (glob) output, by its ``Id=``.
+
+    With glob patterns systemctl(1) ``show`` expands them against the units
+    the manager has loaded, the way ``list-units`` does without ``--all``:
+    active units, units with a job and failed ones (an instance that was
+    stopped is unloaded and not listed). The blocks come in no useful order
+    (systemd 252 prints them in its hash order) and a unit matched by two
+    patterns is printed once, so blocks are keyed by ``Id`` and a block
+    without one is skipped; the result is sorted by unit name.
+    """
+    found: dict[str, UnitProps] = {}
+    for chunk in _blocks(text):
+        props = _parse_block(chunk)
+        unit_id = props.get("Id", "")
+        if unit_id:
+            found.setdefault(unit_id, UnitProps(unit_id, props))
+    return dict(sorted(found.items()))
 
 
 def _blocks(text: str) -> list[str]:

@@ -5,20 +5,23 @@ Each read goes through :class:`oomcfg.host.Host` (so ``--root``/``--proc``/
 parser in :mod:`oomcfg.liveparse`. The cost stays proportional to the
 profile, not to the host (performance.md, P7): sysctls are read from
 /proc/sys directly (no ``sysctl`` process per key), systemd is asked once
-for every unit (one batched ``systemctl show``), and only the PIDs in the
-profile's cgroups are read -- never a scan of all of /proc, except the
-``comm``-only scan for services on hosts without systemd.
+for every unit (one batched ``systemctl show``; a second one with glob
+patterns when the profile has template/prefix/type services,
+:mod:`oomcfg.instances`), and only the PIDs in the profile's cgroups are
+read -- never a scan of all of /proc, except the ``comm``-only scan for
+services on hosts without systemd.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
+from oomcfg.instances import assign_instances, expected_adj, is_wide, wide_patterns
 from oomcfg.liveparse import (
     SHOW_PROPERTIES,
     DropIn,
@@ -31,6 +34,7 @@ from oomcfg.liveparse import (
     parse_oom_score_adj,
     parse_pidfile,
     parse_show,
+    parse_show_matches,
     parse_start_ticks,
     parse_uptime,
 )
@@ -105,17 +109,42 @@ def _probe_systemd(
     host: Host, procfs: ProcFiles, profile: Profile, only: frozenset[str], base: LiveState
 ) -> LiveState:
     unknown = dict(base.unknown)
-    units = _show_units(host, [s.unit for s in profile.services.values()], unknown)
+    services = list(profile.services.values())
+    units = _show_units(host, [s.unit for s in services if not is_wide(s)], unknown)
+    instances = _expand_wide(host, services, units, unknown)
+    expected = dict(expected_adj(services, instances))
     return replace(
         base,
         units=units,
+        instances=instances,
         dropins=_read_dropins(host, units.values()),
         processes=(
-            _unit_processes(host, procfs, units.values(), profile) if "processes" in only else {}
+            _unit_processes(host, procfs, units.values(), expected) if "processes" in only else {}
         ),
         mem_total=parse_mem_total(host.read_text("proc/meminfo") or ""),
         unknown=unknown,
     )
+
+
+def _expand_wide(
+    host: Host, services: list[Service], units: dict[str, UnitProps], unknown: dict[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Instances of template/prefix/type services: one ``systemctl show PATTERN...``.
+
+    The matched units' properties come with the same call and join ``units``
+    (a unit the profile names itself keeps its own entry). Nothing is expanded
+    when systemd could not be asked (``unknown`` already says why).
+    """
+    patterns = wide_patterns(services)
+    if not patterns or "systemd" in unknown:
+        return {}
+    matches = _show(host, patterns, unknown, lambda text, _batch: parse_show_matches(text))
+    if "systemd" in unknown:
+        return {}
+    instances = assign_instances(services, matches)
+    for names in instances.values():
+        units.update({name: matches[name] for name in names if name not in units})
+    return instances
 
 
 # --- sysctls ----------------------------------------------------------------------------------
@@ -152,9 +181,20 @@ def _sysctl_files(host: Host) -> list[tuple[str, str]]:
 
 
 def _show_units(host: Host, units: list[str], unknown: dict[str, str]) -> dict[str, UnitProps]:
+    return _show(host, units, unknown, parse_show)
+
+
+#: Splits one ``systemctl show`` output of a batch of names (or patterns) into units.
+ShowParser = Callable[[str, list[str]], Mapping[str, UnitProps]]
+
+
+def _show(
+    host: Host, names: list[str], unknown: dict[str, str], parse: ShowParser
+) -> dict[str, UnitProps]:
+    """``systemctl show`` in batches; a failure is recorded in ``unknown``, never raised."""
     found: dict[str, UnitProps] = {}
-    for start in range(0, len(units), SHOW_BATCH):
-        batch = units[start : start + SHOW_BATCH]
+    for start in range(0, len(names), SHOW_BATCH):
+        batch = names[start : start + SHOW_BATCH]
         try:
             proc = host.run(show_argv(batch), timeout=60)
         except EnvironmentProblem as err:
@@ -163,7 +203,7 @@ def _show_units(host: Host, units: list[str], unknown: dict[str, str]) -> dict[s
         if proc.returncode != 0:
             unknown["systemd"] = f"systemctl show failed: {proc.stderr.strip() or proc.returncode}"
             return found
-        found.update(parse_show(proc.stdout, batch))
+        found.update(parse(proc.stdout, batch))
     return found
 
 
@@ -173,10 +213,9 @@ def _read_dropins(host: Host, units: Iterable[UnitProps]) -> dict[str, DropIn]:
 
 
 def _unit_processes(
-    host: Host, procfs: ProcFiles, units: Iterable[UnitProps], profile: Profile
+    host: Host, procfs: ProcFiles, units: Iterable[UnitProps], expected: Mapping[str, int]
 ) -> dict[str, list[ProcInfo]]:
     """Every PID in each running unit's cgroup whose service sets oom_score_adj."""
-    expected = {s.unit: s.oom_score_adj for s in profile.services.values()}
     boot = _boot_time(host)
     result: dict[str, list[ProcInfo]] = {}
     for unit in units:

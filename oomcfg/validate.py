@@ -12,6 +12,11 @@ from the one above it on a real host:
    profile -- systemd shows a negative ``OOMScoreAdjust=`` even when it could
    not apply it (no CAP_SYS_RESOURCE), so only the process tells the truth.
 
+A service whose drop-in reaches many units (``scope: template``, ``prefix``
+or ``type``) is checked on every loaded unit it reaches
+(:mod:`oomcfg.instances`), each exactly like a unit the profile names; none
+loaded is its own finding (OV015), not drift.
+
 Every finding has a status: ``drift`` (exit 1), ``not-running`` (reported,
 not drift) or ``unknown`` (could not be read: exit 4, never drift).
 """
@@ -20,7 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from oomcfg.findings import Finding, Report
+from oomcfg.findings import Expansion, Finding, Report
+from oomcfg.instances import as_instance, instance_pattern, is_wide
 from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Profile, Service
 from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, winning_entries
@@ -40,13 +46,15 @@ def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report
         checked += len(profile.sysctl)
         findings.extend(_sysctl_findings(profile, state))
     services = list(profile.services.values())
+    expanded: tuple[Expansion, ...] = ()
     if state.systemd:
-        checked += len(services)
+        expanded = _expansions(services, state)
+        checked += len(services) + sum(max(len(e.units) - 1, 0) for e in expanded)
         findings.extend(f for s in services for f in _systemd_service(s, state, only))
     elif "processes" in only:
         checked += len(services)
         findings.extend(f for s in services for f in init_service_findings(s, state))
-    return Report(tuple(findings), checked)
+    return Report(tuple(findings), checked, expanded)
 
 
 def _unknown(obj: str, why: str) -> Finding:
@@ -117,7 +125,49 @@ def _sysctl_drift(key: str, expected: str, actual: str, winner: SysctlEntry | No
 # --- systemd units --------------------------------------------------------------------------
 
 
+def _expansions(services: Sequence[Service], state: LiveState) -> tuple[Expansion, ...]:
+    return tuple(
+        Expansion(s.name, s.unit, s.scope, state.instances[s.name])
+        for s in services
+        if is_wide(s) and s.name in state.instances
+    )
+
+
 def _systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> Iterator[Finding]:
+    """A unit the profile names, or every unit a template/prefix/type drop-in reaches.
+
+    ``scope: type`` reaches every service on the host, many of them stopped on
+    purpose: their configuration is compared, but a stopped one is not listed
+    as not running (OV013), to keep the report about the OOM posture.
+    """
+    if not is_wide(svc):
+        yield from _systemd_unit(svc, state, only)
+        return
+    names = state.instances.get(svc.name)
+    if names is None:
+        return  # not expanded: systemd could not be asked (OV040 says why)
+    if not names:
+        yield _no_instance(svc)
+    for name in names:
+        yield from _systemd_unit(
+            as_instance(svc, name), state, only, report_stopped=svc.scope != "type"
+        )
+
+
+def _no_instance(svc: Service) -> Finding:
+    pattern = str(instance_pattern(svc))
+    example = pattern.replace("*", "NAME")
+    return Finding(
+        "OV015", "not-running", "unit", svc.unit, f"a unit matching {pattern}", "none loaded",
+        f"systemd has no active or failed unit matching {pattern}: the {svc.scope} drop-in "
+        "has no unit to check (it applies to matching units when they start)",
+        f"systemctl start {example} (if one should run)",
+    )  # fmt: skip
+
+
+def _systemd_unit(
+    svc: Service, state: LiveState, only: frozenset[str], *, report_stopped: bool = True
+) -> Iterator[Finding]:
     props = state.units.get(svc.unit)
     if props is None:
         return
@@ -129,6 +179,8 @@ def _systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> It
         for diff in compare_unit_props(svc, props, state.mem_total):
             yield _unit_drift(svc, props, parses, diff)
     if props.active_state not in _RUNNING:
+        if not report_stopped:
+            return
         state_text = props.active_state or "unknown"
         yield Finding(
             "OV013", "not-running", "unit", svc.unit, "active", f"{state_text} (MainPID 0)",

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from oomcfg.findings import Finding, Report
+from oomcfg.findings import Expansion, Finding, Report
 
 JSON_VERSION = 1
+#: A ``scope: type`` service reaches every unit of the type: the text form
+#: names at most this many of them (JSON lists all).
+SHOWN_UNITS = 5
 
 
 def render_text(report: Report) -> str:
@@ -22,8 +25,21 @@ def render_text(report: Report) -> str:
         lines.append(f"{f.object}: {f.status}[{f.code}]: expected {f.expected}, actual {f.actual}")
         lines.append(f"  cause: {f.cause}")
         lines.append(f"  fix:   {f.fix}")
+    lines.extend(expansion_line(e) for e in report.expanded)
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
+
+
+def expansion_line(e: Expansion) -> str:
+    """``oomtpl@.service (template): 2 units checked: oomtpl@a.service, oomtpl@b.service``."""
+    if not e.units:
+        return f"{e.unit} ({e.scope}): no unit loaded"
+    count = f"{len(e.units)} unit{'' if len(e.units) == 1 else 's'} checked"
+    names = ", ".join(e.units[:SHOWN_UNITS])
+    more = len(e.units) - SHOWN_UNITS
+    if more > 0:
+        names += f", ... and {more} more (--format json lists all)"
+    return f"{e.unit} ({e.scope}): {count}: {names}"
 
 
 def _summary(report: Report) -> str:
@@ -46,6 +62,10 @@ def report_dict(report: Report) -> dict[str, Any]:
             "unknown": report.count("unknown"),
         },
         "findings": [_finding_dict(f) for f in report.findings],
+        "instances": [
+            {"service": e.service, "unit": e.unit, "scope": e.scope, "units": list(e.units)}
+            for e in report.expanded
+        ],
     }
 
 
@@ -91,4 +111,6 @@ def write_table(report: Report, stream: TextIO) -> None:
             cells = (f.code, f.status, f.object, f.expected, f.actual, f"{f.cause}\nfix: {f.fix}")
             table.add_row(*(Text(c) for c in cells))
         console.print(table)
+    for expansion in report.expanded:
+        console.print(Text(expansion_line(expansion)))
     console.print(Text(_summary(report)))

@@ -1,7 +1,8 @@
 """Re-capture the real outputs the parser tests read (tests/data/live/).
 
 Run as root from the checkout: ``.venv/bin/python -m tests.live.capture_outputs``
-(or with ``tests`` on sys.path: ``python -m live.capture_outputs``). Boots a
+(or with ``tests`` on sys.path: ``python -m live.capture_outputs``); add
+``instances`` to re-capture only the wide-scope (template/prefix/type) files. Boots a
 sandbox systemd, sets up units covering the cases validate must parse, and
 writes what ``systemctl show`` and /proc really print. Parsers are tested on
 these files, never on hand-written imitations.
@@ -9,7 +10,10 @@ these files, never on hand-written imitations.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+from oomcfg.liveparse import SHOW_PROPERTIES
 
 from .sandbox import Sandbox, boot, teardown
 
@@ -59,16 +63,46 @@ def _capture(box: Sandbox) -> None:
     (OUT / "proc-pid-stat-sandbox.txt").write_text(box.read_file(f"/proc/{pid}/stat"))
 
 
-def main() -> None:
-    """Boot, capture, always tear down."""
+#: Units for the wide-scope capture: a template with oomcfg's drop-in and a local
+#: override on one instance, a prefix drop-in, and a template whose instance fails.
+INSTANCE_UNITS = {
+    "oomtpl@.service": SLEEPER,
+    "oomtpl@.service.d/50-oomcfg.conf": "[Service]\nOOMScoreAdjust=300\n",
+    "oomtpl@b.service.d/99-local.conf": "[Service]\nOOMScoreAdjust=900\n",
+    "oompre-a.service": SLEEPER,
+    "oompre-.service.d/50-oomcfg.conf": "[Service]\nOOMScoreAdjust=400\n",
+    "oomfail@.service": "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/false\n",
+}
+#: The glob patterns validate asks systemd to expand (oomcfg.instances.instance_pattern).
+PATTERNS = ("oomtpl@*.service", "oompre-*.service", "oomfail@*.service", "nomatch@*.service")
+
+
+def _capture_instances(box: Sandbox) -> None:
+    box.systemctl("start", "oomtpl@a.service", "oomtpl@b.service", "oompre-a.service")
+    box.systemctl("start", "oomtpl@gone.service")
+    box.systemctl("stop", "oomtpl@gone.service")  # stopped: unloaded, so not listed
+    box.systemctl("start", "oomfail@x.service", check=False)  # exits 1: failed
+    props = ",".join(SHOW_PROPERTIES)
+    show = box.systemctl("show", "--no-pager", "-p", props, "--", *PATTERNS).stdout
+    (OUT / "systemctl-show-patterns.txt").write_text(show)
+    every = box.systemctl("show", "--no-pager", "-p", props, "--", "*.service").stdout
+    (OUT / "systemctl-show-type-service.txt").write_text(every)
+
+
+def main(argv: list[str]) -> None:
+    """Boot, capture, always tear down; ``instances`` re-captures only the wide-scope files."""
     OUT.mkdir(parents=True, exist_ok=True)
-    box = boot(UNITS)
+    only_instances = argv[1:] == ["instances"]
+    box = boot(INSTANCE_UNITS if only_instances else {**UNITS, **INSTANCE_UNITS})
     try:
-        _capture(box)
+        if not only_instances:
+            _capture(box)
+        _capture_instances(box)
     finally:
         teardown(box)
-    (OUT / "proc-self-status-host.txt").write_text(Path("/proc/self/status").read_text())
+    if not only_instances:
+        (OUT / "proc-self-status-host.txt").write_text(Path("/proc/self/status").read_text())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv)
