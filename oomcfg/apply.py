@@ -207,7 +207,7 @@ def _record_write(host: Host, the_plan: Plan) -> Write:
     }
     path = record_path(the_plan.manifest.generation)
     state = host.read_state(path)
-    data = json.dumps(record, indent=1, sort_keys=True).encode()
+    data = json.dumps(record, sort_keys=True).encode()  # no indent: json's C encoder
     return Write(path, data, 0o600, state.content, state.mode)
 
 

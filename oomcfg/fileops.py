@@ -104,9 +104,10 @@ def wait_for_flock(fd: int, path: Path, timeout: float) -> None:
             time.sleep(0.05)
 
 
-def dir_problem(path: Path, rel: str) -> str | None:
+def dir_problem(path: str, rel: str) -> str | None:
+    """Why writing below the directory ``path`` is unsafe, or None (also when missing)."""
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except FileNotFoundError:
         return None  # created by us later, 0755 and owned by us
     if stat.S_ISLNK(st.st_mode):
@@ -120,16 +121,35 @@ def dir_problem(path: Path, rel: str) -> str | None:
     return None
 
 
-def target_verdict(path: Path) -> str | None:
+def target_verdict(path: str) -> str | None:
+    """Why replacing the file at ``path`` is unsafe (a symlink, not a regular file), or None."""
+    name = path.rsplit("/", 1)[-1]
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(st.st_mode):
-        return f"{path.name} is a symlink (writes would follow it)"
+        return f"{name} is a symlink (writes would follow it)"
     if not stat.S_ISREG(st.st_mode):
-        return f"{path.name} exists and is not a regular file"
+        return f"{name} exists and is not a regular file"
     return None
+
+
+def lexists(path: str) -> bool:
+    """True when anything (even a dangling symlink) is at ``path``."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def is_real_dir(path: str) -> bool:
+    """True for a directory itself, False for a symlink to one or anything else."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def quiet_close(fd: int) -> None:

@@ -60,15 +60,21 @@ class Manifest:
 
     def to_data(self) -> dict[str, object]:
         """Plain JSON-able form (paths sorted, so an unchanged manifest is byte-identical)."""
-        files = {
-            path: {"sha256": e.sha256, "mode": e.mode, "kind": e.kind, "unit": e.unit}
-            for path, e in sorted(self.files.items())
-        }
+        files = {path: _entry_data(self.files[path]) for path in sorted(self.files)}
         return {"version": 1, "generation": self.generation, "files": files}
 
     def to_json(self) -> str:
-        """The manifest file's text."""
-        return json.dumps(self.to_data(), indent=1, sort_keys=True) + "\n"
+        """The manifest file's text: one line per file, sorted, diffable.
+
+        Built line by line because ``json.dumps(indent=...)`` falls back to the
+        pure-Python encoder, which costs more than the rest of a no-op apply.
+        """
+        lines = ",\n".join(
+            f"  {json.dumps(path)}: {json.dumps(_entry_data(self.files[path]), sort_keys=True)}"
+            for path in sorted(self.files)
+        )
+        head = f'{{"version": 1, "generation": {self.generation}, "files": {{'
+        return f"{head}\n{lines}\n}}}}\n" if lines else f"{head}}}}}\n"
 
     @classmethod
     def from_data(cls, data: object) -> Manifest:
@@ -85,6 +91,10 @@ class Manifest:
             for path, e in dict(data["files"]).items()
         }
         return cls(int(data["generation"]), files)
+
+
+def _entry_data(e: ManifestEntry) -> dict[str, object]:
+    return {"sha256": e.sha256, "mode": e.mode, "kind": e.kind, "unit": e.unit}
 
 
 @dataclass(frozen=True, slots=True)

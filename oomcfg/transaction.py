@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import PurePosixPath
 
 from oomcfg.errors import ApplyFailed
 from oomcfg.host import Host, Staged
@@ -92,7 +91,7 @@ class Transaction:
 
     def _prune_empty_dirs(self) -> None:
         for rel in self.prune_dirs:
-            if not self.host.list_dir(rel) and self.host.path(rel).is_dir():
+            if self.host.is_dir(rel) and not self.host.list_dir(rel):
                 self._step = f"removing the emptied directory {rel}"
                 self.host.remove_dir(rel)
                 self._progress.removed_dirs.append(rel)
@@ -101,7 +100,7 @@ class Transaction:
         dirs = {_parent(w.path) for w in writes}
         dirs |= {_parent(d) for d in self._progress.created_dirs + self._progress.removed_dirs}
         for rel in sorted(dirs):
-            if self.host.path(rel).is_dir():
+            if self.host.is_dir(rel):
                 self._step = f"syncing the directory {rel or '/'}"
                 self.host.fsync_dir(rel)
 
@@ -142,5 +141,4 @@ def _attempt(problems: list[str], what: str, action: Callable[[], object]) -> No
 
 
 def _parent(rel: str) -> str:
-    parent = str(PurePosixPath(rel).parent)
-    return "" if parent == "." else parent
+    return rel.rpartition("/")[0]
