@@ -44,6 +44,13 @@ class LiveHost:
         self.units.append(unit)
         return unit
 
+    def template(self, suffix: str, *instances: str) -> tuple[str, list[str]]:
+        """A template ``NAME-SUFFIX@.service`` and the names of its ``instances``."""
+        template = self.unit(f"{suffix}@")
+        names = [template.replace("@.", f"@{i}.") for i in instances]
+        self.units.extend(names)  # stopped after the test, like the other units
+        return template, names
+
     def profile(self, body: str, tag: str = "p") -> str:
         path = f"/tmp/{self.name}-{tag}.yaml"
         self.box.write_file(path, "oomcfg: 1\n" + body)
@@ -78,8 +85,9 @@ def live(live_systemd: Sandbox, request: pytest.FixtureRequest) -> Iterator[Live
     try:
         yield host
     finally:
-        if host.units:
-            live_systemd.systemctl("stop", *host.units, check=False)
+        running = [u for u in host.units if "@." not in u]  # a template cannot be stopped
+        if running:
+            live_systemd.systemctl("stop", *running, check=False)
         for unit in host.units:
             live_systemd.remove(f"{UNIT_DIR}/{unit}")
             live_systemd.remove(f"{UNIT_DIR}/{unit}.d")
@@ -234,3 +242,73 @@ def test_systemd_unreachable_is_cannot_check_never_drift(live: LiveHost) -> None
     assert lines[0] == "systemd: unknown[OV040]: expected -, actual unreadable"
     assert "systemctl could not run" in lines[1]
     assert lines[-1] == "validate: CANNOT CHECK: 1 checked, 0 drift, 0 not running, 1 cannot check"
+
+
+# --- template services: every running instance is checked ------------------------------------
+
+
+def template_profile(live: LiveHost, template: str, adj: int) -> str:
+    name = template.removesuffix("@.service")
+    body = f"  {name}:\n    unit: {template}\n    scope: template\n    oom_score_adj: {adj}\n"
+    return live.profile("services:\n" + body)
+
+
+def test_template_instances_are_each_checked_and_listed(live: LiveHost) -> None:
+    template, (one, two) = live.template("tpl", "one", "two")
+    path = template_profile(live, template, 300)
+    live.apply(path)
+    live.start(one, two)
+    assert [live.adj(live.box.main_pid(u)) for u in (one, two)] == [300, 300]  # landed
+    code, report, _ = live.validate(path)
+    assert (code, report["findings"]) == (0, [])
+    assert report["instances"] == [
+        {"service": template.removesuffix("@.service"), "unit": template, "scope": "template",
+         "units": sorted([one, two])},
+    ]  # fmt: skip
+    assert report["summary"]["checked"] == 2
+    proc = live.oomcfg("validate", path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0,
+        f"{template} (template): 2 units checked: {', '.join(sorted([one, two]))}\n"
+        "validate: OK: 2 checked, 0 drift, 0 not running, 0 cannot check\n",
+        "",
+    )
+
+
+def test_a_process_changed_in_one_instance_is_drift_on_that_instance(live: LiveHost) -> None:
+    template, (one, two) = live.template("tpl", "one", "two")
+    path = template_profile(live, template, 300)
+    live.apply(path)
+    live.start(one, two)
+    pid = live.box.main_pid(two)
+    raise_adj = f"echo 700 > /proc/{pid}/oom_score_adj"  # raising needs no capability
+    live.box.run(["sh", "-c", raise_adj], check=True)
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV020", f"{two} pid {pid} (sleep)", "300", "700")]
+    assert report["findings"][0]["fix"].startswith(f"systemctl restart {two}")
+
+
+def test_an_instance_drop_in_overriding_the_template_is_named(live: LiveHost) -> None:
+    template, (one, two) = live.template("tpl", "one", "two")
+    path = template_profile(live, template, 300)
+    live.apply(path)
+    local = f"{UNIT_DIR}/{one}.d/99-local.conf"
+    live.box.write_file(local, "[Service]\nOOMScoreAdjust=900\n")
+    live.start(one, two)
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV010", f"{one} OOMScoreAdjust", "300", "900")]
+    assert report["findings"][0]["file"] == local
+
+
+def test_a_template_without_a_running_instance_is_its_own_finding(live: LiveHost) -> None:
+    template, _ = live.template("tpl")
+    path = template_profile(live, template, 300)
+    live.apply(path)
+    code, report, _ = live.validate(path)
+    assert code == 0
+    assert [(f["code"], f["status"], f["object"]) for f in report["findings"]] == [
+        ("OV015", "not-running", template),
+    ]
+    assert report["instances"][0]["units"] == []
