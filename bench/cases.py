@@ -213,13 +213,26 @@ def bench_validate(ctx: Context) -> list[Row]:
     profile = ctx.work / "inputs" / "validate.yaml"
     profile.write_text(validate_profile_text(adj))
     ours = ctx.cli("validate", "validate", profile)  # the population matches: exit 0
-    rows = []
+    rows, pairs = [], []
     for extra in (0, ctx.processes):
         with sleepers(extra, adj, ctx.work):
             mine, floor = ctx.pair(ours, ctx.py("proc_scan.py"))
         ctx.measured["validate", extra] = mine
         rows.append(judge(P7.at(extra), extra, mine, floor))
+        pairs.append((mine, floor))
+    rows[-1].note = rows[-1].note or _marginal(pairs, ctx.processes)
     return rows
+
+
+def _marginal(pairs: list[tuple[Measurement, Measurement]], extra: int) -> str:
+    """What the extra processes alone cost each side: the scan without the start-up."""
+    known = [m.median for pair in pairs for m in pair if m.median is not None]
+    if len(known) != 4:
+        return ""
+    ours0, floor0, ours1, floor1 = known
+    ours, floor = ours1 - ours0, floor1 - floor0
+    ratio = f" = {ours / floor:.2f}x" if floor > 0 else ""
+    return f"marginal for {extra:,} processes: +{ours * 1e3:.0f} ms vs +{floor * 1e3:.0f} ms{ratio}"
 
 
 def memory_rows(ctx: Context) -> list[Row]:

@@ -2,8 +2,8 @@
 
 Run by ``bench/run.py`` with ``bench/.venv/bin/python``, so matplotlib never
 becomes a dependency of oomcfg. A flat line is the claim (no quadratic
-merges or lookups); the y value is the command's time minus its own time on a
-0-service profile, divided by N.
+merges or lookups); each point is the marginal cost from the previous size,
+(t(N) - t(N_prev)) / (N - N_prev), so the fixed start-up drops out.
 
 Usage: python plot.py BENCH_JSON OUT_PNG
 """
@@ -31,7 +31,7 @@ def main(data_path: Path, png: Path) -> None:
     ax.set_xscale("log")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("services in the profile (N)")
-    ax.set_ylabel("µs per service (net of fixed start-up)")
+    ax.set_ylabel("µs per added service (marginal)")
     meta = data["meta"]
     ax.set_title(f"oomcfg cost per service ({meta['date']}, commit {meta['commit']})", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)

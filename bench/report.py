@@ -50,6 +50,8 @@ class Row:
     status: str = "info"
     peak_mib: float | None = None
     note: str = ""
+    #: marginal cost from the previous size of the same benchmark: (t - t_prev) / (n - n_prev)
+    us_per_item: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -78,10 +80,41 @@ def unavailable(target: Target, why: str) -> Row:
     return Row(target, None, status="n/a", note=why)
 
 
+def add_marginal_costs(rows: list[Row]) -> None:
+    """Set each row's cost per service (per process for P7) against the previous size.
+
+    Marginal, not t/N: the fixed start-up would make t/N fall with N even for
+    a quadratic command; a flat marginal cost is the claim to check.
+    """
+    previous: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        if row.n is None or row.oomcfg_s is None:
+            continue
+        key = (row.target.bench, row.target.name)
+        before = previous.get(key)
+        if before is not None and before.n is not None and before.oomcfg_s is not None:
+            row.us_per_item = (row.oomcfg_s - before.oomcfg_s) / (row.n - before.n) * 1e6
+        previous[key] = row
+
+
+def scaling(rows: list[Row]) -> dict[str, list[dict[str, float]]]:
+    """``{benchmark name: [{n, us_per_service}, ...]}`` for the plot and the JSON."""
+    out: dict[str, list[dict[str, float]]] = {}
+    for row in rows:
+        if row.us_per_item is not None and row.n and row.target.bench in ("P3", "P4", "P5", "P6"):
+            point = {"n": row.n, "us_per_service": row.us_per_item}
+            out.setdefault(row.target.name, []).append(point)
+    return out
+
+
 def _ms(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
 
 
 def _ratio(value: float | None) -> str:
@@ -92,8 +125,11 @@ def _ratio(value: float | None) -> str:
 
 def table(rows: list[Row]) -> str:
     """Markdown table: readable in a terminal, pasteable into docs/performance.md."""
-    head = "| id | benchmark | N | oomcfg | floor / peer | ratio | target | result | peak RSS |"
-    lines = [head, "|---|---|---:|---:|---:|---:|---|---|---:|"]
+    head = (
+        "| id | benchmark | N | oomcfg | floor / peer | ratio | target | result | peak RSS "
+        "| µs/item |"
+    )
+    lines = [head, "|---|---|---:|---:|---:|---:|---|---|---:|---:|"]
     for r in rows:
         peak = f"{r.peak_mib:.0f} MiB" if r.peak_mib is not None else "-"
         n = f"{r.n:,}" if r.n is not None else ""
@@ -102,7 +138,7 @@ def table(rows: list[Row]) -> str:
         t = r.target
         lines.append(
             f"| {t.bench} | {t.name} | {n} | {_ms(r.oomcfg_s)} | {floor} | {_ratio(r.ratio)} "
-            f"| {t.text} | {result} | {peak} |"
+            f"| {t.text} | {result} | {peak} | {_us(r.us_per_item)} |"
         )
     return "\n".join(lines)
 

@@ -92,29 +92,6 @@ def make_context(args: argparse.Namespace, work: Path) -> cases.Context:
     )
 
 
-def scaling(ctx: cases.Context) -> dict[str, list[dict[str, float]]]:
-    """Cost per service net of the command's fixed cost (its 0-service run), per size."""
-    out: dict[str, list[dict[str, float]]] = {}
-    for command in ("lint", "render", "apply"):
-        base = ctx.measured.get((command, 0))
-        if base is None or base.median is None:
-            continue
-        points = []
-        for n in ctx.sizes[1:]:
-            m = ctx.measured.get((command, n))
-            if m is not None and m.median is not None:
-                net = (m.median - base.median) / n
-                points.append(
-                    {
-                        "n": n,
-                        "us_per_service": net * 1e6,
-                        "total_us_per_service": m.median / n * 1e6,
-                    }
-                )
-        out[command] = points
-    return out
-
-
 def meta(args: argparse.Namespace, ctx: cases.Context, bytecode: str) -> dict[str, object]:
     """Where and how the run happened, for comparing runs over time."""
     argv = ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]
@@ -149,9 +126,10 @@ def main(argv: list[str]) -> int:
         rows += cases.memory_rows(ctx)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report.add_marginal_costs(rows)
     print(report.table(rows))
     data = args.out / "bench.json"
-    report.write_json(data, rows, meta(args, ctx, bytecode), scaling(ctx))
+    report.write_json(data, rows, meta(args, ctx, bytecode), report.scaling(rows))
     print(f"\n{bytecode}\njson: {data}")
     print(report.plot(ansible_peer.VENV / "bin" / "python", data, args.out / "bench.png"))
     return 1 if any(r.status in ("FAIL", "error") for r in rows) else 0
