@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -21,8 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import PIPE
 
 GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
+TIMEOUT = 900  # seconds; Ansible's 100-service run takes minutes on a busy machine
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,27 @@ def run_once(cmd: Command, scratch: Path) -> Sample:
         argv = [GNU_TIME, "-f", "%M", "-o", rss_name, *argv]
     env = {**os.environ, **(cmd.env or {})}
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, env=env, check=False)
+    code, output = _run_bounded(argv, env)
     elapsed = time.perf_counter() - start
-    rss = _read_rss(Path(rss_name)) if GNU_TIME else None
+    rss = _read_rss(Path(rss_name)) if GNU_TIME and code >= 0 else None
     Path(rss_name).unlink()
-    output = (proc.stderr or proc.stdout).decode(errors="replace")
-    return Sample(elapsed, rss, proc.returncode, output)
+    return Sample(elapsed, rss, code, output)
+
+
+def _run_bounded(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``argv`` in its own session; past :data:`TIMEOUT` kill that process group.
+
+    The group matters: killing GNU time alone would leave the measured command
+    running. Returns the exit code (-9 on timeout) and stderr, else stdout.
+    """
+    with subprocess.Popen(argv, stdout=PIPE, stderr=PIPE, env=env, start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return -9, f"timed out after {TIMEOUT} s"
+    return proc.returncode, (err or out).decode(errors="replace")
 
 
 def _read_rss(path: Path) -> int | None:

@@ -21,8 +21,10 @@ import argparse
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -114,7 +116,13 @@ def meta(args: argparse.Namespace, ctx: cases.Context, bytecode: str) -> dict[st
 def main(argv: list[str]) -> int:
     """Run every benchmark, print the table, write JSON and the plot."""
     args = parse_args(argv)
-    work = Path("/dev/shm") / f"oomcfg-bench-{os.getpid()}"
+    if not (args.venv / "bin" / "oomcfg").exists():
+        print(f"bench: no {args.venv}/bin/oomcfg; install oomcfg into that venv", file=sys.stderr)
+        return 2
+    # SIGTERM unwinds like Ctrl-C, so the process population is ended by PID.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    work = shm / f"oomcfg-bench-{os.getpid()}"
     args.out.mkdir(parents=True, exist_ok=True)
     bytecode = compile_package(args.venv / "bin" / "python")
     try:
