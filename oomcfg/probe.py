@@ -21,7 +21,6 @@ from dataclasses import replace
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
-from oomcfg.instances import assign_instances, expected_adj, is_wide, wide_patterns
 from oomcfg.liveparse import (
     SHOW_PROPERTIES,
     DropIn,
@@ -108,6 +107,9 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
 def _probe_systemd(
     host: Host, procfs: ProcFiles, profile: Profile, only: frozenset[str], base: LiveState
 ) -> LiveState:
+    # Unit-file and instance machinery only on a systemd host (validate start-up).
+    from oomcfg.instances import expected_adj, is_wide  # noqa: PLC0415
+
     unknown = dict(base.unknown)
     services = list(profile.services.values())
     units = _show_units(host, [s.unit for s in services if not is_wide(s)], unknown)
@@ -135,6 +137,8 @@ def _expand_wide(
     (a unit the profile names itself keeps its own entry). Nothing is expanded
     when systemd could not be asked (``unknown`` already says why).
     """
+    from oomcfg.instances import assign_instances, wide_patterns  # noqa: PLC0415 - as above
+
     patterns = wide_patterns(services)
     if not patterns or "systemd" in unknown:
         return {}

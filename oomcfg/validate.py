@@ -12,6 +12,10 @@ from the one above it on a real host:
    profile -- systemd shows a negative ``OOMScoreAdjust=`` even when it could
    not apply it (no CAP_SYS_RESOURCE), so only the process tells the truth.
 
+Layers 2 and 3 live in :mod:`oomcfg.validate_systemd`, imported only when
+the host runs systemd and units or processes are checked; hosts without
+systemd use :mod:`oomcfg.validate_init`.
+
 A service whose drop-in reaches many units (``scope: template``, ``prefix``
 or ``type``) is checked on every loaded unit it reaches
 (:mod:`oomcfg.instances`), each exactly like a unit the profile names; none
@@ -26,16 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from oomcfg.findings import Expansion, Finding, Report
-from oomcfg.instances import as_instance, instance_pattern, is_wide
-from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
-from oomcfg.model import DROPIN_NAME, Profile, Service
+from oomcfg.liveparse import LiveState
+from oomcfg.model import Profile, Service
 from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, winning_entries
-from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
-from oomcfg.validate_init import init_service_findings, refused_lowering
-from oomcfg.validate_units import compare_unit_props
-
-#: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
-_RUNNING = frozenset({"active", "reloading", "deactivating"})
+from oomcfg.validate_init import init_service_findings
 
 
 def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report:
@@ -47,14 +45,24 @@ def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report
         findings.extend(_sysctl_findings(profile, state))
     services = list(profile.services.values())
     expanded: tuple[Expansion, ...] = ()
-    if state.systemd:
-        expanded = _expansions(services, state)
+    if state.systemd and only & {"units", "processes"}:
+        expanded, unit_findings = _systemd_findings(services, state, only)
         checked += len(services) + sum(max(len(e.units) - 1, 0) for e in expanded)
-        findings.extend(f for s in services for f in _systemd_service(s, state, only))
-    elif "processes" in only:
+        findings.extend(unit_findings)
+    elif not state.systemd and "processes" in only:
         checked += len(services)
         findings.extend(f for s in services for f in init_service_findings(s, state))
     return Report(tuple(findings), checked, expanded)
+
+
+def _systemd_findings(
+    services: Sequence[Service], state: LiveState, only: frozenset[str]
+) -> tuple[tuple[Expansion, ...], list[Finding]]:
+    """Units and processes on a systemd host (the module is loaded only for them)."""
+    from oomcfg.validate_systemd import expansions, systemd_service  # noqa: PLC0415 - see doc
+
+    found = [f for s in services for f in systemd_service(s, state, only)]
+    return expansions(services, state), found
 
 
 def _unknown(obj: str, why: str) -> Finding:
@@ -120,211 +128,3 @@ def _sysctl_drift(key: str, expected: str, actual: str, winner: SysctlEntry | No
         else f"remove the setting from {winner.path} or put that value in the profile"
     )
     return Finding("OV001", "drift", "sysctl", key, expected, actual, cause, fix, winner.path)
-
-
-# --- systemd units --------------------------------------------------------------------------
-
-
-def _expansions(services: Sequence[Service], state: LiveState) -> tuple[Expansion, ...]:
-    return tuple(
-        Expansion(s.name, s.unit, s.scope, state.instances[s.name])
-        for s in services
-        if is_wide(s) and s.name in state.instances
-    )
-
-
-def _systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> Iterator[Finding]:
-    """A unit the profile names, or every unit a template/prefix/type drop-in reaches.
-
-    ``scope: type`` reaches every service on the host, many of them stopped on
-    purpose: their configuration is compared, but a stopped one is not listed
-    as not running (OV013), to keep the report about the OOM posture.
-    """
-    if not is_wide(svc):
-        yield from _systemd_unit(svc, state, only)
-        return
-    names = state.instances.get(svc.name)
-    if names is None:
-        return  # not expanded: systemd could not be asked (OV040 says why)
-    if not names:
-        yield _no_instance(svc)
-    for name in names:
-        yield from _systemd_unit(
-            as_instance(svc, name), state, only, report_stopped=svc.scope != "type"
-        )
-
-
-def _no_instance(svc: Service) -> Finding:
-    pattern = str(instance_pattern(svc))
-    example = pattern.replace("*", "NAME")
-    return Finding(
-        "OV015", "not-running", "unit", svc.unit, f"a unit matching {pattern}", "none loaded",
-        f"systemd has no active or failed unit matching {pattern}: the {svc.scope} drop-in "
-        "has no unit to check (it applies to matching units when they start)",
-        f"systemctl start {example} (if one should run)",
-    )  # fmt: skip
-
-
-def _systemd_unit(
-    svc: Service, state: LiveState, only: frozenset[str], *, report_stopped: bool = True
-) -> Iterator[Finding]:
-    props = state.units.get(svc.unit)
-    if props is None:
-        return
-    if props.load_state not in ("loaded", ""):
-        yield _not_loaded(svc, props)
-        return
-    parses = _dropin_parses(props, state)
-    if "units" in only:
-        for diff in compare_unit_props(svc, props, state.mem_total):
-            yield _unit_drift(svc, props, parses, diff)
-    if props.active_state not in _RUNNING:
-        if not report_stopped:
-            return
-        state_text = props.active_state or "unknown"
-        yield Finding(
-            "OV013", "not-running", "unit", svc.unit, "active", f"{state_text} (MainPID 0)",
-            f"the unit is {state_text}: its configuration was compared, no process to check",
-            f"systemctl start {svc.unit} (if it should run)",
-        )  # fmt: skip
-        return
-    if "processes" in only and svc.oom_score_adj is not None:
-        yield from _process_findings(svc, props, state)
-
-
-def _not_loaded(svc: Service, props: UnitProps) -> Finding:
-    return Finding(
-        "OV014", "not-running", "unit", svc.unit, "loaded", props.load_state,
-        f"systemd reports LoadState={props.load_state}: the unit is not installed here",
-        "install the service, or remove it from the profile for this host",
-    )  # fmt: skip
-
-
-def _dropin_parses(props: UnitProps, state: LiveState) -> list[UnitFileParse]:
-    parses = []
-    for path in props.dropin_paths:
-        dropin = state.dropins.get(path)
-        if dropin is not None and dropin.text is not None:
-            parses.append(parse_unit_text(dropin.text, path))
-    return parses
-
-
-def _unit_drift(
-    svc: Service,
-    props: UnitProps,
-    parses: Sequence[UnitFileParse],
-    diff: tuple[str, str, str],
-) -> Finding:
-    prop, expected, actual = diff
-    obj = f"{svc.unit} {prop}"
-    if props.need_daemon_reload:
-        return Finding(
-            "OV011", "drift", "unit", obj, expected, actual,
-            "unit files changed on disk but systemd has not reloaded them (NeedDaemonReload=yes)",
-            f"systemctl daemon-reload && systemctl restart {svc.unit}",
-        )  # fmt: skip
-    winner = effective(parses, svc.unit_type.capitalize(), prop)
-    if winner is None:
-        fragment = props.get("FragmentPath")
-        where = f" (the unit file {fragment} may set it)" if fragment else ""
-        ours = any(p.rsplit("/", 1)[-1] == DROPIN_NAME for p in props.dropin_paths)
-        state = "does not set it: it is out of date" if ours else "is not installed"
-        return Finding(
-            "OV012", "drift", "unit", obj, expected, actual,
-            f"no drop-in sets {prop}{where}; oomcfg's {DROPIN_NAME} {state}",
-            f"run 'oomcfg apply', then systemctl restart {svc.unit}",
-            file=fragment or None,
-        )  # fmt: skip
-    where = f"{winner.path}:{winner.line}"
-    if winner.path.rsplit("/", 1)[-1] == DROPIN_NAME:
-        cause, fix = (
-            f"oomcfg's drop-in {where} sets {winner.value}: it is out of date",
-            (f"run 'oomcfg apply', then systemctl restart {svc.unit}"),
-        )
-    else:
-        cause = (
-            f"{where} sets {prop}={winner.value} and is applied after oomcfg's {DROPIN_NAME} "
-            "(systemd.unit(5): drop-ins apply in file-name order, the last one wins)"
-        )
-        fix = f"remove {prop}= from {winner.path} (or put the value in the profile)"
-    return Finding("OV010", "drift", "unit", obj, expected, actual, cause, fix, winner.path)
-
-
-# --- processes --------------------------------------------------------------------------------
-
-
-def _process_findings(svc: Service, props: UnitProps, state: LiveState) -> Iterator[Finding]:
-    expected = svc.oom_score_adj
-    assert expected is not None
-    configured = _int_or_none(props.get("OOMScoreAdjust"))
-    newest = _newest_dropin(props, state)
-    for proc in state.processes.get(svc.unit, ()):
-        if proc.oom_score_adj == expected:
-            continue
-        if configured != expected and proc.oom_score_adj == configured:
-            continue  # the unit finding above already explains it
-        yield _explain_process(svc, props, state, proc, configured=configured, newest=newest)
-
-
-def _explain_process(
-    svc: Service,
-    props: UnitProps,
-    state: LiveState,
-    proc: ProcInfo,
-    *,
-    configured: int | None,
-    newest: float | None,
-) -> Finding:
-    expected = svc.oom_score_adj
-    assert expected is not None
-    obj = f"{svc.unit} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
-    exp, act = str(expected), str(proc.oom_score_adj)
-    if refused_lowering(state, expected, proc):
-        return Finding(
-            "OV021", "drift", "process", obj, exp, act,
-            f"systemd is configured with OOMScoreAdjust={configured} but the service manager "
-            "lacks CAP_SYS_RESOURCE, so the kernel refused to lower the value "
-            "(proc(5) oom_score_adj; common in containers)",
-            "grant CAP_SYS_RESOURCE to the manager (container runtime setting), or use a "
-            "value >= 0 in the profile",
-            pid=proc.pid,
-        )  # fmt: skip
-    if "/user@" in props.control_group and expected < proc.oom_score_adj:
-        return Finding(
-            "OV022", "drift", "process", obj, exp, act,
-            "a user manager cannot set a value below its own (systemd.exec(5) OOMScoreAdjust=)",
-            "run the service under the system manager, or raise the profile's value",
-            pid=proc.pid,
-        )  # fmt: skip
-    if configured == expected and _started_before(proc, newest):
-        return Finding(
-            "OV023", "drift", "process", obj, exp, act,
-            "the process started before the current drop-in was written; OOMScoreAdjust= "
-            "is applied only when a process is started (systemd.exec(5))",
-            f"systemctl restart {svc.unit}",
-            pid=proc.pid,
-        )  # fmt: skip
-    return Finding(
-        "OV020", "drift", "process", obj, exp, act,
-        "changed at run time by someone (choom, a write to /proc/PID/oom_score_adj, "
-        "or the program itself after it was started)",
-        f"systemctl restart {svc.unit}, and find what changes it",
-        pid=proc.pid,
-    )  # fmt: skip
-
-
-def _newest_dropin(props: UnitProps, state: LiveState) -> float | None:
-    times = [state.dropins[p].mtime for p in props.dropin_paths if p in state.dropins]
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
-
-
-def _started_before(proc: ProcInfo, newest: float | None) -> bool:
-    return proc.start is not None and newest is not None and proc.start < newest
-
-
-def _int_or_none(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        return None

@@ -7,7 +7,6 @@ never parse the text form.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from oomcfg.findings import Expansion, Finding, Report
@@ -87,6 +86,8 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """``report_dict`` as indented JSON with a trailing newline."""
+    import json  # noqa: PLC0415 - the text form (the default) does not need it (start-up)
+
     return json.dumps(report_dict(report), indent=2) + "\n"
 
 

@@ -234,3 +234,8 @@ def test_unit_props_of_an_instance_are_the_captured_ones() -> None:
     assert (props.main_pid, props.control_group) == (
         45, "/system.slice/system-oomtpl.slice/oomtpl@a.service",
     )  # fmt: skip
+
+
+def test_only_sysctl_on_a_systemd_host_counts_no_service_as_checked() -> None:
+    report = validate(profile(TPL), state(TPL), frozenset({"sysctl"}))
+    assert (report.findings, report.checked, report.expanded) == ((), 0, ())
