@@ -19,10 +19,13 @@ from __future__ import annotations
 import errno
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from oomcfg.host import CommandFailed, Host, KernelWriteError
-from oomcfg.liveparse import UnitProps, parse_oom_score_adj, parse_show
-from oomcfg.sysctld import SysctlEntry, parse_sysctl_text
+
+if TYPE_CHECKING:  # the parsers are imported where used: an apply to --root needs none
+    from oomcfg.liveparse import UnitProps
+    from oomcfg.sysctld import SysctlEntry
 
 #: What live adjustment asks systemd for, per unit, in one batched call.
 SHOW_PROPS = ("Id", "ActiveState", "MainPID", "ControlGroup")
@@ -75,6 +78,8 @@ def daemon_reload(host: Host, systemctl: Sequence[str], report: EffectReport) ->
 # ------------------------------------------------------------------ sysctl
 def apply_sysctls(host: Host, text: str, path: str, report: EffectReport) -> None:
     """Write each key of oomcfg's sysctl.d file whose live value differs."""
+    from oomcfg.sysctld import parse_sysctl_text  # noqa: PLC0415
+
     entries, _problems = parse_sysctl_text(text, path)
     for entry in entries:
         if not entry.is_glob:  # oomcfg never renders globs; a hand-made one is not ours
@@ -127,6 +132,8 @@ def show_argv(systemctl: Sequence[str], units: Sequence[str]) -> list[str]:
 
 def show_units(host: Host, systemctl: Sequence[str], units: Sequence[str]) -> dict[str, UnitProps]:
     """``systemctl show`` for many units in a few calls; raises CommandFailed."""
+    from oomcfg.liveparse import parse_show  # noqa: PLC0415
+
     props: dict[str, UnitProps] = {}
     for start in range(0, len(units), SHOW_BATCH):
         batch = units[start : start + SHOW_BATCH]
@@ -137,6 +144,8 @@ def show_units(host: Host, systemctl: Sequence[str], units: Sequence[str]) -> di
 
 def adjust_pids(host: Host, pids: Sequence[int], adj: int) -> PidOutcome:
     """Set oom_score_adj on every PID that differs; PIDs that vanish are skipped."""
+    from oomcfg.liveparse import parse_oom_score_adj  # noqa: PLC0415
+
     changed: list[int] = []
     kept: list[Kept] = []
     for pid in pids:

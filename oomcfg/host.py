@@ -31,9 +31,7 @@ from oomcfg.fileops import (
     target_verdict,
     wait_for_flock,
 )
-from oomcfg.liveparse import has_cap_sys_resource, parse_pid_list
 from oomcfg.plan import FileState
-from oomcfg.sysctld import normalize_key
 
 if TYPE_CHECKING:
     import subprocess
@@ -54,6 +52,7 @@ __all__ = [
 _GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
 
 _DOT_TO_SLASH = str.maketrans("./", "/.")
+_SLOW_HEADS = frozenset({"", ".", "..", "proc", "sys"})
 _NOFOLLOW_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _TEMP_SERIAL = count()
 
@@ -141,12 +140,14 @@ class Host:
         return parts
 
     def _fast_path(self, rel: str) -> str:
-        # path() as a string, without pathlib's parsing: the per-file steps of
-        # an apply run this 10,000 times for 10,000 services (performance.md).
-        parts = self._parts(rel)
-        if parts and parts[0] in ("proc", "sys"):
+        # path() as a string without pathlib: the per-file steps of an apply run
+        # this once per file. Anything unusual (a leading or doubled "/", "." or
+        # ".." anywhere, a component after the first starting with ".", NUL,
+        # proc or sys) takes the full path().
+        head = rel.partition("/")[0]
+        if head in _SLOW_HEADS or "/." in rel or "//" in rel or "\0" in rel:
             return str(self.path(rel))
-        return self._prefix + "/".join(parts)
+        return self._prefix + rel
 
     def is_dir(self, rel: str) -> bool:
         """True when ``rel`` is a directory (not a symlink to one)."""
@@ -292,6 +293,8 @@ class Host:
 
     def has_cap_sys_resource(self) -> bool:
         """Whether this process may lower oom_score_adj (CapEff bit 24, proc(5) status)."""
+        from oomcfg.liveparse import has_cap_sys_resource  # noqa: PLC0415 - live hosts only
+
         return bool(has_cap_sys_resource(self.read_text("proc/self/status") or ""))
 
     def systemd_running(self) -> bool:
@@ -436,6 +439,8 @@ def _read_fd(fd: int, size: int) -> bytes:
 
 def _read_pids(procs_file: Path) -> list[int]:
     try:
+        from oomcfg.liveparse import parse_pid_list  # noqa: PLC0415 - live hosts only
+
         return parse_pid_list(procs_file.read_text())
     except OSError as err:
         if err.errno in _GONE:
@@ -446,4 +451,6 @@ def _read_pids(procs_file: Path) -> list[int]:
 def _sysctl_rel(key: str) -> str:
     # sysctl.d(5): '.' and '/' swap roles when '/' is the first separator, so
     # the dotted form of "net/ipv4/conf/eth0.100/rp_filter" keeps the dot.
+    from oomcfg.sysctld import normalize_key  # noqa: PLC0415 - live hosts only
+
     return "proc/sys/" + normalize_key(key).translate(_DOT_TO_SLASH)

@@ -51,6 +51,17 @@ def test_path_refuses_escapes(tmp_path: Path, bad: str) -> None:
     assert caught.value.exit_code == ExitCode.ENVIRONMENT
 
 
+@pytest.mark.parametrize("bad", ["../x", "etc/../../x", "a/..", "etc/a\0b"])
+def test_every_file_operation_refuses_escapes(tmp_path: Path, bad: str) -> None:
+    host = Host(tmp_path / "root")
+    for operation in (host.read_state, host.unsafe_reason, host.remove, host.is_dir):
+        with pytest.raises(UnsafePath):
+            operation(bad)
+    with pytest.raises(UnsafePath):
+        host.write_atomic(bad, b"x")
+    assert not (tmp_path / "x").exists()
+
+
 def test_proc_and_sys_go_to_their_overrides(tmp_path: Path) -> None:
     host = Host(tmp_path / "root", proc=tmp_path / "p", sys=tmp_path / "s")
     assert host.path("proc/1/status") == tmp_path / "p/1/status"
