@@ -312,3 +312,37 @@ def test_a_template_without_a_running_instance_is_its_own_finding(live: LiveHost
         ("OV015", "not-running", template),
     ]
     assert report["instances"][0]["units"] == []
+
+
+def test_prefix_units_are_each_checked(live: LiveHost) -> None:
+    first, second = live.unit("pre-a"), live.unit("pre-b")
+    prefix = f"{live.name}-pre-.service"
+    path = live.profile(
+        f"services:\n  pre:\n    unit: {prefix}\n    scope: prefix\n    oom_score_adj: 400\n"
+    )
+    live.apply(path)
+    live.start(first, second)
+    code, report, _ = live.validate(path)
+    assert (code, report["findings"]) == (0, [])
+    assert report["instances"] == [
+        {"service": "pre", "unit": prefix, "scope": "prefix", "units": [first, second]},
+    ]
+
+
+def test_type_scope_checks_every_running_service(live: LiveHost) -> None:
+    first, second = live.unit("a"), live.unit("b")
+    path = live.profile("services:\n  all:\n    unit: service\n    scope: type\n"
+                        "    oom_score_adj: 250\n")
+    try:
+        live.apply(path)
+        live.start(first, second)
+        running = live.box.run(
+            ["systemctl", "list-units", "--plain", "--no-legend", "--full", "--type=service"]
+        ).stdout.split()
+        code, report, _ = live.validate(path)
+    finally:
+        live.box.remove(f"{UNIT_DIR}/service.d")  # it reaches every service of later tests too
+    assert code == 0, report
+    (expansion,) = report["instances"]
+    assert {first, second} <= set(expansion["units"])
+    assert set(expansion["units"]) == {w for w in running if w.endswith(".service")}
