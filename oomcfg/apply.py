@@ -1,4 +1,4 @@
-"""``apply`` and ``rollback``: plan against a host, write as one transaction, take effect.
+"""``apply``: plan against a host, write as one transaction, take effect.
 
 The engine works on values it is given (rendered files, live targets) and one
 :class:`~oomcfg.host.Host`; loading profiles and printing belong to
@@ -9,6 +9,7 @@ no more than reading), plans (pure), refuses unsafe targets and conflicts
 bytes each change replaced, for ``rollback``) and the new manifest in one
 :class:`~oomcfg.transaction.Transaction` (exit 5 and restored on failure).
 Reloads and live adjustments run only on the live root (exit 6 if they fail).
+:mod:`oomcfg.rollback` reuses the manifest, record and effect helpers here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -223,10 +225,12 @@ def emptied_dirs(changes: Sequence[Change]) -> list[str]:
 
 
 def _prune_records(host: Host, generation: int) -> None:
+    # After the commit, so best effort: a record left behind only costs disk.
     for name in host.list_dir(GENERATIONS_DIR):
         stem = name.removesuffix(".json")
         if stem.isdigit() and int(stem) <= generation - KEEP_GENERATIONS:
-            host.remove(f"{GENERATIONS_DIR}/{name}")  # best effort: after the commit
+            with suppress(OSError):
+                host.remove(f"{GENERATIONS_DIR}/{name}")
 
 
 def effects_allowed(host: Host, options: ApplyOptions, report: EffectReport) -> bool:
@@ -258,8 +262,13 @@ def _take_effect(
     if options.live:
         live_adjust(host, targets, options.systemctl, report)
     elif targets:
-        units = " ".join(unit for unit, _adj in targets)
         report.notes.append(
             "--no-live: running processes keep their oom_score_adj until restarted "
-            f"(systemctl restart {units})"
+            f"(systemctl restart {_unit_list(targets)})"
         )
+
+
+def _unit_list(targets: Sequence[tuple[str, int]], shown: int = 20) -> str:
+    units = " ".join(unit for unit, _adj in targets[:shown])
+    more = len(targets) - shown
+    return units if more <= 0 else f"{units} ... and {more} more units of the profile"
