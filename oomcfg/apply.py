@@ -84,20 +84,25 @@ def run_apply(
     *,
     kinds: Iterable[str] | None = None,
     targets: Sequence[tuple[str, int]] = (),
-    on_plan: Callable[[Plan], bool] = lambda _plan: True,
+    on_plan: Callable[[Plan], None] = lambda _plan: None,
+    confirm: Callable[[Plan], None] = lambda _plan: None,
 ) -> Outcome:
-    """Plan, show (``on_plan``; returning False stops), write, take effect.
+    """Plan, show it (``on_plan``), refuse or confirm, write, take effect.
 
     Raises EnvironmentProblem (exit 4) for unsafe targets, conflicts or a
-    held lock, and ApplyFailed (exit 5) after restoring the root.
+    held lock, and ApplyFailed (exit 5) after restoring the root. ``confirm``
+    runs only for a plan that is safe to apply; it raises to stop.
     """
     with host.lock(options.lock_timeout):
         the_plan = plan_on(host, rendered, force=options.force, kinds=kinds)
-        if not on_plan(the_plan) or options.dry_run or options.check:
+        on_plan(the_plan)
+        if options.dry_run or options.check:
             pending = the_plan.writes or the_plan.conflicts
             code = ExitCode.FINDINGS if options.check and pending else ExitCode.OK
             return Outcome(the_plan, exit_code=code)
         refuse_unsafe(host, the_plan)
+        if the_plan.writes:
+            confirm(the_plan)
         written = execute(host, the_plan)
     outcome = Outcome(the_plan, written)
     outcome.effects.notes.extend(_forced_notes(the_plan))

@@ -54,11 +54,15 @@ def run_apply_cmd(
     host = Host(request.root)
     shown: list[Plan] = []
 
-    def on_plan(the_plan: Plan) -> bool:
+    def on_plan(the_plan: Plan) -> None:
         shown.append(the_plan)
         if not request.json_format:
             _print_plan(the_plan, host, request, stdout)
-        return _confirmed(the_plan, request, confirm)
+
+    def confirmed(the_plan: Plan) -> None:
+        question = f"apply {len(the_plan.writes)} change(s) to {request.root}?"
+        if confirm is not None and not confirm(question):
+            raise DeclinedError("nothing written: not confirmed")
 
     try:
         outcome = run_apply(
@@ -68,6 +72,7 @@ def run_apply_cmd(
             kinds=select_targets(request.only),
             targets=targets,
             on_plan=on_plan,
+            confirm=confirmed,
         )
     except OomcfgError as err:
         if request.json_format and shown:
@@ -76,15 +81,6 @@ def run_apply_cmd(
     outcome.effects.notes.extend(notes)
     _print_outcome(outcome, host, request, stdout)
     return outcome.exit_code
-
-
-def _confirmed(the_plan: Plan, request: ApplyRequest, confirm: Confirm | None) -> bool:
-    opts = request.options
-    if confirm is None or opts.dry_run or opts.check or not the_plan.writes:
-        return True
-    if confirm(f"apply {len(the_plan.writes)} change(s) to {request.root}?"):
-        return True
-    raise DeclinedError("nothing written: not confirmed")
 
 
 class DeclinedError(OomcfgError):

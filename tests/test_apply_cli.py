@@ -176,6 +176,17 @@ def test_declined_confirmation_writes_nothing_and_exits_1(tmp_path: Path, root: 
     assert snapshot(root) == {}
 
 
+def test_a_refused_plan_is_never_offered_for_confirmation(tmp_path: Path, root: Path) -> None:
+    (root / WEB).parent.mkdir(parents=True)
+    (root / WEB).write_text("[Service]\nOOMScoreAdjust=-900\n")
+    questions: list[str] = []
+    request = ApplyRequest(profiles=(profile(tmp_path),), root=root)
+    with pytest.raises(OomcfgError) as caught:
+        run_apply_cmd(request, io.StringIO(), io.StringIO(), confirm=questions.append)  # type: ignore[arg-type]
+    assert caught.value.exit_code == 4
+    assert questions == []
+
+
 def test_invalid_profile_exits_3_before_touching_the_root(tmp_path: Path, root: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
