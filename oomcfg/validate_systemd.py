@@ -42,9 +42,10 @@ def expansions(services: Sequence[Service], state: LiveState) -> tuple[Expansion
 def systemd_service(svc: Service, state: LiveState, only: frozenset[str]) -> Iterator[Finding]:
     """A unit the profile names, or every unit a template/prefix/type drop-in reaches.
 
-    ``scope: type`` reaches every service on the host, many of them stopped on
-    purpose: their configuration is compared, but a stopped one is not listed
-    as not running (OV013), to keep the report about the OOM posture.
+    ``scope: type`` reaches every service on the host; systemd lists the
+    active and the failed ones. A failed one's configuration is compared, but
+    it is not listed as not running (OV013): on a busy host that would bury
+    the OOM posture under unrelated failures.
     """
     if not is_wide(svc):
         yield from _systemd_unit(svc, state, only)
@@ -85,17 +86,20 @@ def _systemd_unit(
         for diff in compare_unit_props(svc, props, state.mem_total):
             yield _unit_drift(svc, props, parses, diff)
     if props.active_state not in _RUNNING:
-        if not report_stopped:
-            return
-        state_text = props.active_state or "unknown"
-        yield Finding(
-            "OV013", "not-running", "unit", svc.unit, "active", f"{state_text} (MainPID 0)",
-            f"the unit is {state_text}: its configuration was compared, no process to check",
-            f"systemctl start {svc.unit} (if it should run)",
-        )  # fmt: skip
+        if report_stopped:
+            yield _not_running(svc, props)
         return
     if "processes" in only and svc.oom_score_adj is not None:
         yield from _process_findings(svc, props, state)
+
+
+def _not_running(svc: Service, props: UnitProps) -> Finding:
+    state_text = props.active_state or "unknown"
+    return Finding(
+        "OV013", "not-running", "unit", svc.unit, "active", f"{state_text} (MainPID 0)",
+        f"the unit is {state_text}: its configuration was compared, no process to check",
+        f"systemctl start {svc.unit} (if it should run)",
+    )  # fmt: skip
 
 
 def _not_loaded(svc: Service, props: UnitProps) -> Finding:
