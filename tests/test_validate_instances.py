@@ -10,6 +10,7 @@ failed ``oomfail@x.service``.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from oomcfg.instances import assign_instances, expected_adj, instance_pattern, w
 from oomcfg.liveparse import DropIn, LiveState, ProcInfo, UnitProps, parse_show_matches
 from oomcfg.model import Profile, Service
 from oomcfg.validate import validate
-from oomcfg.validate_output import expansion_line, render_json, render_text
+from oomcfg.validate_output import expansion_line, render_json, render_text, write_table
 
 DATA = Path(__file__).parent / "data" / "live"
 PATTERNS = (DATA / "systemctl-show-patterns.txt").read_text()
@@ -239,3 +240,12 @@ def test_unit_props_of_an_instance_are_the_captured_ones() -> None:
 def test_only_sysctl_on_a_systemd_host_counts_no_service_as_checked() -> None:
     report = validate(profile(TPL), state(TPL), frozenset({"sysctl"}))
     assert (report.findings, report.checked, report.expanded) == ((), 0, ())
+
+
+def test_the_terminal_table_lists_the_units_checked_too() -> None:
+    out = io.StringIO()
+    write_table(validate(profile(TPL), state(TPL), frozenset({"processes"})), out)
+    assert out.getvalue().splitlines()[-2:] == [
+        "oomtpl@.service (template): 2 units checked: oomtpl@a.service, oomtpl@b.service",
+        "validate: OK: 2 checked, 0 drift, 0 not running, 0 cannot check",
+    ]
