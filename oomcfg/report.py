@@ -195,7 +195,7 @@ def to_sarif(findings: Sequence[Diagnostic], rules: Mapping[str, RuleDoc], base:
         },
         "originalUriBaseIds": {"SRCROOT": {"uri": base_uri}},
         "columnKind": "unicodeCodePoints",
-        "results": [_sarif_result(f, index[f.code], base) for f in findings],
+        "results": _sarif_results(findings, index, base),
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
@@ -215,7 +215,27 @@ def _sarif_rule(code: str, doc: RuleDoc | None) -> dict[str, object]:
     }
 
 
-def _sarif_result(finding: Diagnostic, rule_index: int, base: Path) -> dict[str, object]:
+def _sarif_results(
+    findings: Sequence[Diagnostic], index: Mapping[str, int], base: Path
+) -> list[dict[str, object]]:
+    """Results in report order; the nth result with the same fingerprint hash gets ``:n``.
+
+    Code scanning merges results whose fingerprints are equal, so identical
+    messages in one file (one per bad line) need the occurrence number, as in
+    GitHub's own ``primaryLocationLineHash`` (``hash:n``).
+    """
+    seen: dict[str, int] = {}
+    results = []
+    for finding in findings:
+        digest = _fingerprint(finding, base)
+        seen[digest] = nth = seen.get(digest, 0) + 1
+        results.append(_sarif_result(finding, index[finding.code], base, f"{digest}:{nth}"))
+    return results
+
+
+def _sarif_result(
+    finding: Diagnostic, rule_index: int, base: Path, fingerprint: str
+) -> dict[str, object]:
     result: dict[str, object] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
@@ -228,7 +248,7 @@ def _sarif_result(finding: Diagnostic, rule_index: int, base: Path) -> dict[str,
         if pos.line > 0:
             location["region"] = {"startLine": pos.line, "startColumn": max(pos.col, 1)}
         result["locations"] = [{"physicalLocation": location}]
-    result["partialFingerprints"] = {"oomcfgFindingHash/v1": _fingerprint(finding, base)}
+    result["partialFingerprints"] = {"oomcfgFindingHash/v1": fingerprint}
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def test_sarif_results_have_rule_ids_relative_uris_regions_and_fingerprints() ->
     }
     assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///srv/repo/"
     prints = [r["partialFingerprints"]["oomcfgFindingHash/v1"] for r in run["results"]]
-    assert len(set(prints)) == 4 and all(len(p) == 32 for p in prints)
+    assert len(set(prints)) == 4 and all(re.fullmatch(r"[0-9a-f]{32}:1", p) for p in prints)
 
 
 def test_sarif_fingerprints_survive_a_line_move() -> None:
@@ -133,3 +134,27 @@ def test_sarif_rule_metadata_comes_from_the_rule_docs(code: str) -> None:
     assert rule["help"]["text"] == (doc.doc or doc.summary)
     if code.startswith("OC1"):
         assert "Bad" in rule["help"]["text"] and "Source:" in rule["help"]["text"]
+
+
+def test_sarif_fingerprints_tell_identical_messages_in_one_file_apart() -> None:
+    """GitHub merges results that share a fingerprint: the nth repeat gets its own."""
+    same = [
+        Diagnostic("OC205", "line is not valid UTF-8", Position("/srv/repo/b.service", line, 1),
+                   Severity.ERROR, "unit-invalid-utf8")
+        for line in (3, 7, 9)
+    ]  # fmt: skip
+    results = json.loads(render_report("sarif", same, rule_docs(), SUMMARY, BASE))["runs"][0]
+    prints = [r["partialFingerprints"]["oomcfgFindingHash/v1"] for r in results["results"]]
+    assert len(set(prints)) == 3
+    assert [p.rsplit(":", 1)[1] for p in prints] == ["1", "2", "3"]
+    assert len({p.rsplit(":", 1)[0] for p in prints}) == 1  # still independent of the line
+
+
+def test_github_properties_escape_percent_cr_lf_colon_and_comma() -> None:
+    """actions/toolkit escapeProperty: % \\r \\n : , in file= and title=; the message keeps : ,."""
+    odd = Diagnostic("OC101", "a: b, 50%\r\nnext", Position("/srv/repo/a:b,c%d\r\ne.yaml", 2, 3),
+                     Severity.ERROR, "panic-on-oom-without-reboot")  # fmt: skip
+    assert render_report("github", [odd], rule_docs(), SUMMARY, BASE) == (
+        "::error file=/srv/repo/a%3Ab%2Cc%25d%0D%0Ae.yaml,line=2,col=3,"
+        "title=OC101 panic-on-oom-without-reboot::a: b, 50%25%0D%0Anext\n"
+    )
