@@ -98,24 +98,32 @@ def _file(job: Job, kind: str, path: str, text: str, mode: int = 0o644) -> Rende
     return RenderedFile(path=path, content=text, mode=mode, kind=kind, unit=job.service.unit)
 
 
+#: Fragments a script sources before it starts the daemon: target -> (template, path).
+#: Same score block (record_status=True), different hook-in (docs/init-systems.md).
+_SOURCED = {
+    "sysv": ("init/sysv.sh.j2", "etc/oomcfg/sysv/{}.sh"),
+    "openrc": ("init/openrc.confd.j2", "etc/conf.d/{}"),
+}
+
+
+def _render_sourced(kind: str, profile: Profile) -> list[RenderedFile]:
+    """One fragment per job of ``kind``; it leaves ``oomcfg_oom_score_adj_applied`` set."""
+    template_name, path = _SOURCED[kind]
+    tpl = template(template_name)
+    return [
+        _file(job, kind, path.format(job.name), tpl.render(_shell_context(job, record_status=True)))
+        for job in target_jobs(kind, profile)
+    ]
+
+
 def render_sysv(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """``etc/oomcfg/sysv/NAME.sh``: a fragment the LSB init script sources before it starts."""
-    tpl = template("init/sysv.sh.j2")
-    return [
-        _file(job, "sysv", f"etc/oomcfg/sysv/{job.name}.sh",
-              tpl.render(_shell_context(job, record_status=True)))
-        for job in target_jobs("sysv", profile)
-    ]
+    return _render_sourced("sysv", profile)
 
 
 def render_openrc(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """``etc/conf.d/NAME``: openrc-run sources it in the shell that then starts the daemon."""
-    tpl = template("init/openrc.confd.j2")
-    return [
-        _file(job, "openrc", f"etc/conf.d/{job.name}",
-              tpl.render(_shell_context(job, record_status=True)))
-        for job in target_jobs("openrc", profile)
-    ]
+    return _render_sourced("openrc", profile)
 
 
 def upstart_score(score: int) -> str:

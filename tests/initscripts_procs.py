@@ -15,8 +15,11 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 START_STOP_DAEMON = Path("/usr/sbin/start-stop-daemon")
 
@@ -137,3 +140,13 @@ def _end_child(proc: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+
+
+@pytest.fixture(name="reaper")
+def reaper_fixture() -> Iterator[Reaper]:
+    """Ends every process the test registered, by PID, even when the test failed."""
+    started = Reaper()
+    try:
+        yield started
+    finally:
+        started.end_all()

@@ -33,6 +33,7 @@ from initscripts_procs import (
     can_lower,
     comm_of,
     own_score,
+    reaper_fixture,  # noqa: F401 - the ``reaper`` fixture
     score_of,
     wait_exec,
     wait_for,
@@ -62,16 +63,6 @@ needs_start_stop_daemon = pytest.mark.skipif(
     not START_STOP_DAEMON.exists() and not live_required(),
     reason="needs dpkg's start-stop-daemon (required in CI)",
 )
-
-
-@pytest.fixture
-def reaper() -> Iterator[Reaper]:
-    """Ends every process the test registered, by PID, even when the test failed."""
-    started = Reaper()
-    try:
-        yield started
-    finally:
-        started.end_all()
 
 
 def one_service(score: int, command: tuple[str, ...] = ("/bin/sleep", "300")) -> Profile:

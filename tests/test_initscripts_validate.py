@@ -13,11 +13,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from initscripts_procs import START_STOP_DAEMON, Reaper, own_score, wait_exec, wait_for
+from initscripts_procs import (
+    START_STOP_DAEMON,
+    Reaper,
+    own_score,
+    reaper_fixture,  # noqa: F401 - the ``reaper`` fixture
+    wait_exec,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.skipif(Path("/run/systemd/system").is_dir(),
@@ -30,16 +36,6 @@ LSB_START = """set -e
 start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" \\
 	--exec /bin/sleep -- 300
 """
-
-
-@pytest.fixture
-def reaper() -> Iterator[Reaper]:
-    """Ends every process the test registered, by PID, even when the test failed."""
-    started = Reaper()
-    try:
-        yield started
-    finally:
-        started.end_all()
 
 
 def oomcfg(*args: str) -> tuple[int, str, str]:
