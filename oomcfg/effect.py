@@ -19,7 +19,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from oomcfg.host import CommandFailed, Host, KernelWriteError
 
@@ -43,8 +43,7 @@ class EffectReport:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Kept:
+class Kept(NamedTuple):
     """A process that kept its old oom_score_adj, and the refusal's errno."""
 
     pid: int
@@ -53,8 +52,7 @@ class Kept:
     errno: int
 
 
-@dataclass(frozen=True, slots=True)
-class PidOutcome:
+class PidOutcome(NamedTuple):
     """Result of setting one value on a list of PIDs; vanished PIDs are in neither list."""
 
     changed: tuple[int, ...]

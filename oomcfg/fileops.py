@@ -15,8 +15,8 @@ import os
 import stat
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.errors import EnvironmentProblem
 
@@ -80,8 +80,7 @@ class FileOps:
             os.close(fd)
 
 
-@dataclass(frozen=True, slots=True)
-class Staged:
+class Staged(NamedTuple):
     """A complete, fsynced temp file next to its target, waiting for rename."""
 
     rel: str

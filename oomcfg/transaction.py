@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import NamedTuple
 
 from oomcfg.errors import ApplyFailed
 from oomcfg.host import Host, Staged
 
 
-@dataclass(frozen=True, slots=True)
-class Write:
+class Write(NamedTuple):
     """The desired end state of one path; ``data`` None removes it.
 
     ``old``/``old_mode`` are what is there now (None: nothing), used to undo.
