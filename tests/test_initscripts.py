@@ -103,6 +103,20 @@ def test_the_loader_reads_init_example_yaml_into_the_profile_the_goldens_come_fr
     assert all_files(loaded) == all_files(example_profile())
 
 
+README = Path(__file__).parent.parent / "README.md"
+
+#: A README row of the hosts-without-systemd table: | `target` | `/path` | how to hook it in |
+README_ROW = re.compile(r"^\| `([a-z]+)` \| `(/[^`]+)`(?: \([0-7]{4}\))? \| (.+) \|$", re.M)
+
+
+def test_readme_says_per_target_which_file_and_how_the_service_picks_it_up() -> None:
+    rendered = {(f.kind, "/" + f.path.replace("nginx", "NAME"))  # web's init name: nginx
+                for f in all_files(example_profile()) if f.unit in (None, "nginx.service")}
+    rows = README_ROW.findall(README.read_text())
+    assert {(kind, path) for kind, path, _ in rows} == rendered
+    assert all(len(hook) > 30 for _, _, hook in rows)  # a real "how to hook it in"
+
+
 def test_render_selects_init_targets_only_with_only() -> None:
     profile = example_profile()
     default = {f.kind for f in render(profile).files}
