@@ -23,12 +23,31 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
-from oomcfg.lint import find_rule
+from oomcfg.lint import RULE_BY_CODE, find_rule
+from oomcfg.lint.suppress import UNUSED_CODE, UNUSED_SLUG
 from oomcfg.yamlload import YMap, YNode, YScalar, YSeq, load_yaml_file
 
 CONFIG_NAME = ".oomcfg-lint.yaml"
 CONFIG_CODE, CONFIG_SLUG = "OC302", "lint-config-invalid"
 _KEYS = ("disable", "enable", "severity", "ignore")
+_IGNORE_KEYS = ("paths", "rules")
+
+
+def resolve_code(name: str) -> str | None:
+    """The code a configuration may name: a rule (code or slug) or unused-suppression.
+
+    Loader, parser and unreadable-file codes are not configurable: a profile
+    with schema errors is refused by ``apply`` whatever lint says.
+    """
+    if name.upper() == UNUSED_CODE or name.lower() == UNUSED_SLUG:
+        return UNUSED_CODE
+    rule = find_rule(name)
+    return rule.code if rule is not None else None
+
+
+def configurable(code: str) -> bool:
+    """True for the codes :func:`resolve_code` can return."""
+    return code == UNUSED_CODE or code in RULE_BY_CODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +153,9 @@ class _Builder:
 
     def top(self, root: YNode) -> None:
         if not isinstance(root, YMap):
-            self.problem(root, "the lint configuration must be a mapping", f"keys: {_KEYS}")
+            self.problem(
+                root, "the lint configuration must be a mapping", "keys: " + ", ".join(_KEYS)
+            )
             return
         for key, value in root.items:
             name = str(key.value)
@@ -144,18 +165,27 @@ class _Builder:
                 self.severities(value)
             elif name == "ignore":
                 self.ignore_list(value)
-            else:
-                self.problem(key, f"unknown key {name!r}", "allowed: " + ", ".join(_KEYS))
+        self.unknown_keys(root, _KEYS, "")
+
+    def unknown_keys(self, node: YMap, allowed: tuple[str, ...], where: str) -> bool:
+        """Report misspelt keys (``rule:`` would silently ignore every rule); True if any."""
+        unknown = [key for key, _ in node.items if str(key.value) not in allowed]
+        place = f" in {where}" if where else ""
+        for key in unknown:
+            hint = "allowed: " + ", ".join(allowed)
+            self.problem(key, f"unknown key {key.value!r}{place}", hint)
+        return bool(unknown)
 
     def codes(self, node: YNode) -> set[str]:
         items = node.items if isinstance(node, YSeq) else (node,)
         out: set[str] = set()
         for item in items:
-            rule = find_rule(str(item.value)) if isinstance(item, YScalar) else None
-            if rule is None:
-                self.problem(item, "not a rule code or slug", "see 'oomcfg rules'")
+            code = resolve_code(str(item.value)) if isinstance(item, YScalar) else None
+            if code is None:
+                shown = repr(item.value) if isinstance(item, YScalar) else "this"
+                self.problem(item, f"{shown} is not a rule code or slug", "see 'oomcfg rules'")
             else:
-                out.add(rule.code)
+                out.add(code)
         return out
 
     def severities(self, node: YNode) -> None:
@@ -180,6 +210,8 @@ class _Builder:
             if not isinstance(item, YMap) or not isinstance(paths, YSeq):
                 self.problem(item, "each ignore entry needs 'paths' (a list of globs)")
                 continue
+            if self.unknown_keys(item, _IGNORE_KEYS, "an ignore entry"):
+                continue  # never guess what a misspelt entry meant to ignore
             rules = item.get("rules")
             codes = frozenset(self.codes(rules)) if rules is not None else frozenset()
             globs = tuple(str(p.value) for p in paths.items if isinstance(p, YScalar))

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.errors import ExitCode
-from oomcfg.lint import RULE_BY_CODE, RULES
-from oomcfg.lint.config import DEFAULT, LintConfig, find_config, load_config
+from oomcfg.lint import RULES
+from oomcfg.lint.config import DEFAULT, LintConfig, configurable, find_config, load_config
 from oomcfg.lint.discover import Found, Skipped, Unreadable, discover
 from oomcfg.lint.inputs import group_units, order_sysctl, read_text, sysctl_file, unit_file
 from oomcfg.lint.rule import LintContext, Rule, SysctlFile, UnitFile
@@ -87,7 +87,6 @@ def lint_paths(paths: Sequence[Path], options: LintOptions) -> LintResult:
             _unreadable(run, item)
     _check_files(run)
     findings = _configured(run, options)
-    findings.extend(run.suppressor.unused())
     run.result.findings = sorted(set(findings), key=Diagnostic.sort_key)
     return run.result
 
@@ -177,6 +176,8 @@ def _configured(run: _Run, options: LintOptions) -> list[Diagnostic]:
         adjusted = configs.apply(finding)
         if adjusted is not None and run.suppressor.keep(adjusted):
             kept.append(adjusted)
+    # only now is it known which suppressions were used; config may disable or regrade OC301
+    kept.extend(a for u in run.suppressor.unused() if (a := configs.apply(u)) is not None)
     kept.extend(configs.diagnostics_late())
     return kept
 
@@ -210,8 +211,8 @@ class _Configs:
         return self._load(found) if found is not None else DEFAULT
 
     def apply(self, finding: Diagnostic) -> Diagnostic | None:
-        """Drop disabled/ignored findings of registered rules; re-grade severity."""
-        if finding.code not in RULE_BY_CODE or finding.pos is None:
+        """Drop disabled/ignored findings of configurable codes; re-grade severity."""
+        if not configurable(finding.code) or finding.pos is None:
             return finding
         config = self.config_for(finding.pos.path)
         severity = config.severity_of(finding.code, finding.severity)

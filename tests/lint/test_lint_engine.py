@@ -136,6 +136,40 @@ class TestConfiguration:
             ("OC302", 1), ("OC302", 3), ("OC302", 4),
         ]  # fmt: skip
 
+    def test_a_misspelt_key_in_an_ignore_entry_is_an_error_not_ignore_everything(
+        self, tmp_path: Path
+    ) -> None:
+        """``rule:`` for ``rules:`` must not silently widen the ignore to every rule."""
+        write_tree(tmp_path, {
+            ".oomcfg-lint.yaml": "ignore:\n  - paths: ['p.yaml']\n    rule: [OC101]\n",
+            "p.yaml": DUMP_OFF,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert [(f.code, f.pos.line if f.pos else 0, f.message) for f in result.findings] == [
+            ("OC302", 3, "unknown key 'rule' in an ignore entry"),
+            ("OC107", 4, "vm.oom_dump_tasks = 0: OOM kills will not log which tasks were "
+             "candidates"),
+        ]  # fmt: skip
+
+    def test_an_unknown_code_is_named_in_the_message(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {".oomcfg-lint.yaml": "disable: [OC999]\n", "p.yaml": DUMP_OFF})
+        result = lint_paths([tmp_path], LintOptions())
+        assert [f.message for f in result.findings if f.code == "OC302"] == [
+            "'OC999' is not a rule code or slug"
+        ]
+
+    def test_unused_suppression_warnings_can_be_disabled_and_regraded(self, tmp_path: Path) -> None:
+        stale = HEADER + "sysctl:\n  vm.oom_dump_tasks: 1  # oomcfg: disable=OC107\n"
+        write_tree(tmp_path, {
+            "off/.oomcfg-lint.yaml": "disable: [unused-suppression]\n",
+            "off/p.yaml": stale,
+            "err/.oomcfg-lint.yaml": "severity: {OC301: error}\n",
+            "err/p.yaml": stale,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert [(f.code, f.severity.value, Path(f.pos.path).parent.name)
+                for f in result.findings if f.pos] == [("OC301", "error", "err")]  # fmt: skip
+
 
 class TestInlineSuppression:
     def test_on_the_line_and_the_line_above_in_a_profile(self, tmp_path: Path) -> None:
