@@ -178,6 +178,26 @@ def test_compose_keys_stay_strings_and_percent_limits_become_a_note() -> None:
     ]
 
 
+def test_lint_says_a_rootless_engine_cannot_apply_a_negative_compose_score(
+    tmp_path: Path,
+) -> None:
+    from oomcfg.lint.engine import LintOptions, lint_paths
+
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n"
+        "  db:\n    unit: db.service\n    oom_score_adj: -500\n    init: {compose_service: db}\n"
+        "  web:\n    unit: web.service\n    tier: expendable\n    init: {compose_service: web}\n"
+        "  sshd:\n    unit: ssh.service\n    tier: critical\n"  # no compose: not concerned
+    )
+    result = lint_paths([profile], LintOptions())
+    assert [f.format() for f in result.findings if f.code == "OC124"] == [
+        f"{profile}:5:20: info[OC124]: db: compose service 'db' asks for oom_score_adj -500; "
+        "a rootless Docker or Podman engine cannot lower a container's score, so there it "
+        "starts unprotected (use a rootful engine, or a score >= 0)",
+    ]
+
+
 def supervisord_command(text: str, name: str) -> list[str]:
     """The argv supervisord would exec (see test_initscripts_exec.supervisord_argv)."""
     parser = configparser.RawConfigParser(inline_comment_prefixes=(";", "#"), strict=False)

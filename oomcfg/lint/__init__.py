@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from oomcfg.lint.rule import Rule
+from oomcfg.lint.rules.compose_rootless_cannot_lower import ComposeRootlessCannotLower
 from oomcfg.lint.rules.critical_oom_policy_continue import CriticalOomPolicyContinue
 from oomcfg.lint.rules.deprecated_directive import DeprecatedDirective
 from oomcfg.lint.rules.directive_wrong_section import DirectiveWrongSection
@@ -72,6 +73,7 @@ RULES: tuple[Rule, ...] = (
     TinyMemoryLimit(),
     CriticalOomPolicyContinue(),
     OomPolicyStopKillModeProcess(),
+    ComposeRootlessCannotLower(),
     ManagedOomNeeds247(),
     ManagedOomPreferenceNeeds248(),
     OomPolicyNeeds243(),

@@ -61,6 +61,7 @@ class ServiceView:
     memory: Mapping[str, Setting[Size]] = field(default_factory=dict)
     managed_oom: Mapping[str, Setting[str]] = field(default_factory=dict)
     kill_mode: Setting[str] | None = None
+    compose_service: str | None = None  # init.compose_service (profiles only)
 
     @property
     def unit_type(self) -> str:
@@ -152,8 +153,10 @@ def _service_from_profile(svc: Service, where: Callable[[str], Position]) -> Ser
     }
     tier = svc.tier.value if svc.tier is not None else None
     # origins hold leaves only: the service is "where its unit: is written"
+    compose = svc.init.compose_service if svc.init is not None else None
     return ServiceView(
-        svc.name, svc.unit, where(f"{base}.unit"), adj, tier, policy, memory, managed
+        svc.name, svc.unit, where(f"{base}.unit"), adj, tier, policy, memory, managed,
+        compose_service=compose,
     )
 
 
