@@ -221,6 +221,31 @@ def test_sourced_fragment_that_cannot_lower_warns_and_still_starts(
     )
 
 
+@pytest.mark.parametrize("kind", SHELL_KINDS)
+def test_the_warning_also_goes_to_syslog_through_logger(tmp_path: Path, kind: str) -> None:
+    """docs/init-systems.md: the same line goes to syslog (``logger -t oomcfg``) when present.
+
+    A ``logger`` first on PATH records its argv, so this checks exactly what a real
+    logger(1) would be asked to send.
+    """
+    if can_lower():
+        pytest.skip("lowering works here: there is no warning to send")
+    script = write(tmp_path, render(kind, one_service(-500, ("/bin/true",))))
+    (tmp_path / "bin").mkdir()
+    logger = tmp_path / "bin" / "logger"
+    logger.write_text('#!/bin/sh\nprintf "%s\\n" "$@" >"$LOGGED"\n')
+    logger.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+           "LOGGED": str(tmp_path / "logged")}
+    done = subprocess.run(["sh", "-c", '. "$1"', "sh", str(script)], env=env, text=True,
+                          capture_output=True, check=False, timeout=30)
+    message = (f"warning: dummy: could not lower oom_score_adj to -500 (it stays {own_score()}): "
+               "lowering needs CAP_SYS_RESOURCE, so the service starts WITHOUT this protection")
+    assert (done.returncode, done.stderr) == (0, f"oomcfg: {message}\n")
+    assert (tmp_path / "logged").read_text().splitlines() == [
+        "-t", "oomcfg", "-p", "daemon.warning", "--", message]
+
+
 # --- runit and supervisord: the daemon records its argv -----------------------------------
 
 
