@@ -30,7 +30,6 @@ from oomcfg.diagnostics import Diagnostic, Severity
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFO_URI = "https://github.com/oomcfg/oomcfg"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -189,7 +188,6 @@ def to_sarif(findings: Sequence[Diagnostic], rules: Mapping[str, RuleDoc], base:
             "driver": {
                 "name": "oomcfg",
                 "version": __version__,
-                "informationUri": INFO_URI,
                 "rules": [_sarif_rule(code, rules.get(code)) for code in codes],
             }
         },

@@ -158,3 +158,10 @@ def test_github_properties_escape_percent_cr_lf_colon_and_comma() -> None:
         "::error file=/srv/repo/a%3Ab%2Cc%25d%0D%0Ae.yaml,line=2,col=3,"
         "title=OC101 panic-on-oom-without-reboot::a: b, 50%25%0D%0Anext\n"
     )
+
+
+def test_sarif_names_no_invented_project_url() -> None:
+    """informationUri is optional: the project has no public home to point to."""
+    driver = sarif()["runs"][0]["tool"]["driver"]  # type: ignore[index]
+    assert "informationUri" not in driver
+    assert driver["name"] == "oomcfg"

@@ -58,3 +58,19 @@ def test_the_hook_fails_on_findings_and_passes_once_fixed(repo: Path, tmp_path: 
     passed = try_repo(repo, tmp_path / "home")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_the_header_example_is_a_config_pre_commit_accepts(tmp_path: Path) -> None:
+    """The commented usage example names placeholders (no invented URL) and validates."""
+    header = ROOT.joinpath(".pre-commit-hooks.yaml").read_text().split("\n- id:")[0]
+    lines = [ln[2:] for ln in header.splitlines() if ln.startswith("#  ")]
+    example = "\n".join(ln for ln in lines if ln.strip())
+    assert "repo: REPO-URL" in example and "rev: REV" in example, example
+    assert "://" not in example, example
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(example.replace("REPO-URL", str(ROOT)).replace("REV", "HEAD") + "\n")
+    checked = subprocess.run(
+        [str(BIN / "pre-commit"), "validate-config", str(config)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr + example
