@@ -3,12 +3,13 @@
 Kept apart from the comparison logic (:mod:`oomcfg.validate`) so renderers
 (:mod:`oomcfg.validate_output`) and the docs test depend on the vocabulary
 only. Every code is documented in docs/validate.md.
+
+NamedTuples rather than dataclasses, for start-up: see :mod:`oomcfg.liveparse`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from oomcfg.errors import ExitCode
 
@@ -36,8 +37,7 @@ CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One difference (or one thing that could not be checked), explained."""
 
     code: str
@@ -57,8 +57,7 @@ class Finding:
         return CODES[self.code]
 
 
-@dataclass(frozen=True, slots=True)
-class Expansion:
+class Expansion(NamedTuple):
     """The units a template/prefix/type service was checked on (empty: none loaded)."""
 
     service: str
@@ -67,8 +66,7 @@ class Expansion:
     units: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """All findings plus how many things were checked; :attr:`exit_code` sums it up.
 
     ``expanded`` says which units each wide-scope service was checked on, so
@@ -79,15 +77,15 @@ class Report:
     checked: int
     expanded: tuple[Expansion, ...] = ()
 
-    def count(self, status: Status) -> int:
-        """How many findings have ``status``."""
+    def tally(self, status: Status) -> int:
+        """How many findings have ``status`` (not ``count``: that is tuple's own method)."""
         return sum(1 for f in self.findings if f.status == status)
 
     @property
     def exit_code(self) -> ExitCode:
         """1 when anything drifted, else 4 when something could not be checked, else 0."""
-        if self.count("drift"):
+        if self.tally("drift"):
             return ExitCode.FINDINGS
-        if self.count("unknown"):
+        if self.tally("unknown"):
             return ExitCode.ENVIRONMENT
         return ExitCode.OK

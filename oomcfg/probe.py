@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
@@ -86,15 +85,14 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
         unknown=unknown,
     )
     if "sysctl" in only and profile.sysctl:
-        base = replace(
-            base,
+        base = base._replace(
             sysctls=_read_sysctls(host, profile.sysctl, unknown),
             sysctl_files=_sysctl_files(host),
         )
     if not base.systemd:
         if "processes" not in only:
             return base
-        return replace(base, processes=_init_processes(host, procfs, profile.services.values()))
+        return base._replace(processes=_init_processes(host, procfs, profile.services.values()))
     if not host.is_live:
         unknown["systemd"] = (
             f"units can only be checked on the running host (--root {host.root} has systemd "
@@ -115,8 +113,7 @@ def _probe_systemd(
     units = _show_units(host, [s.unit for s in services if not is_wide(s)], unknown)
     instances = _expand_wide(host, services, units, unknown)
     expected = dict(expected_adj(services, instances))
-    return replace(
-        base,
+    return base._replace(
         units=units,
         instances=instances,
         dropins=_read_dropins(host, units.values()),

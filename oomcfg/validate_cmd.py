@@ -7,9 +7,8 @@ YAML and the probe out of ``oomcfg --help``'s import path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from oomcfg.errors import ExitCode, InputError
 
@@ -17,8 +16,7 @@ from oomcfg.errors import ExitCode, InputError
 LAYERS = ("sysctl", "units", "processes")
 
 
-@dataclass(frozen=True, slots=True)
-class ValidateRequest:
+class ValidateRequest(NamedTuple):
     """Everything ``oomcfg validate`` was asked to do."""
 
     profiles: tuple[Path, ...]

@@ -44,8 +44,8 @@ def expansion_line(e: Expansion) -> str:
 def _summary(report: Report) -> str:
     verdict = {0: "OK", 1: "DRIFT", 4: "CANNOT CHECK"}.get(int(report.exit_code), "")
     return (
-        f"validate: {verdict}: {report.checked} checked, {report.count('drift')} drift, "
-        f"{report.count('not-running')} not running, {report.count('unknown')} cannot check"
+        f"validate: {verdict}: {report.checked} checked, {report.tally('drift')} drift, "
+        f"{report.tally('not-running')} not running, {report.tally('unknown')} cannot check"
     )
 
 
@@ -56,9 +56,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "exit_code": int(report.exit_code),
         "summary": {
             "checked": report.checked,
-            "drift": report.count("drift"),
-            "not_running": report.count("not-running"),
-            "unknown": report.count("unknown"),
+            "drift": report.tally("drift"),
+            "not_running": report.tally("not-running"),
+            "unknown": report.tally("unknown"),
         },
         "findings": [_finding_dict(f) for f in report.findings],
         "instances": [

@@ -119,7 +119,7 @@ def test_each_unit_belongs_to_the_most_specific_drop_in_of_the_profile() -> None
 
 def test_units_not_loaded_are_not_instances() -> None:
     matches = parse_show_matches(PATTERNS)
-    gone = replace(matches["oomtpl@a.service"], props={"LoadState": "not-found"})
+    gone = matches["oomtpl@a.service"]._replace(props={"LoadState": "not-found"})
     assigned = assign_instances([TPL], {**matches, "oomtpl@a.service": gone})
     assert assigned == {"tpl": ("oomtpl@b.service",)}
 
