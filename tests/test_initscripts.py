@@ -193,8 +193,9 @@ def test_lint_says_a_rootless_engine_cannot_apply_a_negative_compose_score(
     result = lint_paths([profile], LintOptions())
     assert [f.format() for f in result.findings if f.code == "OC124"] == [
         f"{profile}:5:20: info[OC124]: db: compose service 'db' asks for oom_score_adj -500; "
-        "a rootless Docker or Podman engine cannot lower a container's score, so there it "
-        "starts unprotected (use a rootful engine, or a score >= 0)",
+        "a rootless engine cannot lower a container's score: it keeps the engine's own score "
+        "(Podman clamps it) or the container fails to start (use a rootful engine, or a score "
+        ">= 0)",
     ]
 
 
@@ -310,6 +311,20 @@ def test_selecting_a_target_no_service_is_set_up_for_names_the_missing_field() -
         ("OC080", "target 'compose' renders nothing: no service sets "
          "services.*.init.compose_service"),
     ]
+
+
+def test_compose_ignores_init_names_it_never_uses() -> None:
+    """compose writes only init.compose_service: a clash or an unusable init.name (or
+    unit stem) is a problem for the targets that build files from it, not for compose."""
+    profile = with_services(
+        svc("a", "a.service", name="same", compose_service="a"),
+        svc("b", "b.service", name="same", compose_service="b"),
+        svc("c", "c\\x2dd.service", compose_service="c"),
+    )
+    (rendered,) = run("compose", profile)
+    assert yaml.load(rendered.content, Loader=yaml.CSafeLoader) == {"services": {
+        "a": {"oom_score_adj": 300}, "b": {"oom_score_adj": 300}, "c": {"oom_score_adj": 300}}}
+    assert sorted(code for code, _ in errors("sysv", profile)) == ["OC081", "OC087"]
 
 
 def test_init_on_a_slice_or_a_wide_scope_is_refused() -> None:

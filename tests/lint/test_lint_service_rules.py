@@ -1,10 +1,10 @@
-"""OC110-OC123: per-service OOM settings, in profiles and in unit files."""
+"""OC110-OC124: per-service OOM settings, in profiles and in unit files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from lintcheck import file_problems, profile_problems
+from lintcheck import HEADER, file_problems, lint_tree, profile_problems
 
 
 def svc(lines: str, unit: str = "app.service") -> str:
@@ -180,3 +180,29 @@ class TestOomPolicyStopKillModeProcess:
     def test_default_killmode(self, tmp_path: Path) -> None:
         files = {"a.service": "[Service]\nOOMPolicy=stop\n"}
         assert file_problems(tmp_path, files, "OC123") == []
+
+
+class TestComposeRootlessCannotLower:
+    def test_negative_score_from_a_number_or_a_tier(self, tmp_path: Path) -> None:
+        body = svc("oom_score_adj: -500\ninit: {compose_service: db}")
+        assert profile_problems(tmp_path, body, "OC124") == [(6, 20)]
+        body = svc("tier: critical\ninit: {compose_service: db}")
+        assert profile_problems(tmp_path, body, "OC124") == [(6, 11)]
+
+    def test_zero_or_positive_or_not_a_compose_service(self, tmp_path: Path) -> None:
+        for lines in (
+            "oom_score_adj: 0\ninit: {compose_service: db}",
+            "tier: expendable\ninit: {compose_service: db}",
+            "oom_score_adj: -500\ninit: {name: db}",
+        ):
+            assert profile_problems(tmp_path, svc(lines), "OC124") == []
+
+    def test_the_message_says_what_rootless_engines_do(self, tmp_path: Path) -> None:
+        text = HEADER + svc("oom_score_adj: -500\ninit: {compose_service: db}")
+        [finding] = lint_tree(tmp_path, {"p.yaml": text}).findings
+        assert finding.severity.value == "info"
+        assert finding.message == (
+            "app: compose service 'db' asks for oom_score_adj -500; a rootless engine cannot "
+            "lower a container's score: it keeps the engine's own score (Podman clamps it) or "
+            "the container fails to start"
+        )
