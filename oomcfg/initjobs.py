@@ -41,10 +41,10 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A service with ``init:``: name validated; score and argv validated when present."""
+    """A service with ``init:``: name (when the target uses one), score and argv validated."""
 
     service: Service
-    name: str
+    name: str | None  # None when the target names nothing after it (compose)
     score: int | None
     command: tuple[str, ...] | None
 
@@ -161,8 +161,12 @@ def _check_unit(service: Service, problems: Problems) -> bool:
     return False
 
 
-def candidates(profile: Profile, problems: Problems) -> list[Candidate]:
-    """Every service with ``init:``, in name order, with its fields validated."""
+def candidates(profile: Profile, problems: Problems, *, named: bool = True) -> list[Candidate]:
+    """Every service with ``init:``, in name order, with its fields validated.
+
+    ``named``: the target builds paths and sections from ``init.name`` (all but
+    compose), so the name must be usable and unique; otherwise it is not checked.
+    """
     found = []
     for key in sorted(profile.services):
         service = profile.services[key]
@@ -173,10 +177,10 @@ def candidates(profile: Profile, problems: Problems) -> list[Candidate]:
                          f"service {service.name!r} / unit {service.unit!r} contains a "
                          "control character")
             continue
-        name = _init_name(service, service.init, problems)
+        name = _init_name(service, service.init, problems) if named else None
         score = _score(service, problems)
         command = _command(service, service.init, problems)
-        if name is not None:
+        if name is not None or not named:
             found.append(Candidate(service, name, score, command))
     check_unique(found, lambda c: c.name, "init.name", problems)
     return found
@@ -214,6 +218,7 @@ def require_some(target: str, found: list[Candidate], field: str, problems: Prob
 def _job(target: str, cand: Candidate, need_command: bool, problems: Problems) -> Job | None:
     """``cand`` as a job of ``target``, or None after naming the missing field."""
     spec = cand.service.init
+    assert cand.name is not None  # target_jobs asks candidates() for named ones
     if cand.score is None:
         if cand.service.oom_score_adj is None:  # else: OC084 already said why
             problems.add(

@@ -288,7 +288,8 @@ def _note_skipped(entry: ComposeEntry, cand: Candidate, problems: Problems,
 def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
     """One override file with ``oom_score_adj`` (and ``mem_limit``) per compose service."""
     problems = Problems(profile)
-    found = [cand for cand in candidates(profile, problems) if _compose_key(cand) is not None]
+    found = [cand for cand in candidates(profile, problems, named=False)
+             if _compose_key(cand) is not None]
     require_some("compose", found, "services.*.init.compose_service", problems)
     check_unique(found, _compose_key, "init.compose_service", problems)
     entries = [_compose_entry(cand, problems) for cand in found]
