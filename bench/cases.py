@@ -19,6 +19,7 @@ from inputs import rendered_paths, sleepers, tree_state, validate_profile_text, 
 from report import MIB_LIMIT, Row, Target, judge, unavailable
 
 FLOORS = Path(__file__).resolve().parent / "floors"
+Pair = tuple[Measurement, Measurement | None]
 
 P1 = Target("P1", "oomcfg --version", 4.0, "<= 4x")
 P2 = Target("P2", "oomcfg --help", 1.5, "<= 1.5x")
@@ -73,6 +74,16 @@ class Context:
         mine, theirs = compare([ours, floor], runs or self.runs, self.work)
         return mine, theirs
 
+    def sweep(self, pairs: dict[int, tuple[Command, Command | None]]) -> dict[int, Pair]:
+        """Measure every size's (oomcfg, floor) pair in one alternating rotation.
+
+        All sizes share each round, so a change in the machine's load lands on
+        every size alike and the cost per service between sizes stays meaningful.
+        """
+        flat = [c for ours, floor in pairs.values() for c in (ours, floor) if c is not None]
+        found = iter(compare(flat, self.runs, self.work))
+        return {n: (next(found), next(found) if floor else None) for n, (_, floor) in pairs.items()}
+
 
 def emptied(path: Path) -> None:
     """Remove and recreate ``path``: each timed run writes into an empty tree (untimed)."""
@@ -100,10 +111,14 @@ def bench_lint(ctx: Context) -> list[Row]:
     """P3: lint vs a bare CSafeLoader load of the same file, at every size."""
     if ctx.help_text("lint") is None:
         return [unavailable(P3, "lint not implemented yet")]
+    found = ctx.sweep(
+        {
+            n: (ctx.cli("lint", "lint", p, ok=frozenset({0, 1})), ctx.py("yaml_load.py", p))
+            for n, p in ctx.profiles.items()  # exit 1: findings, still a full lint
+        }
+    )
     rows = []
-    for n, profile in ctx.profiles.items():
-        ours = ctx.cli("lint", "lint", profile, ok=frozenset({0, 1}))  # 1: findings
-        mine, floor = ctx.pair(ours, ctx.py("yaml_load.py", profile))
+    for n, (mine, floor) in found.items():
         ctx.measured["lint", n] = mine
         rows.append(judge(P3.at(n), n, mine, floor))
     return rows
@@ -113,15 +128,19 @@ def bench_render(ctx: Context) -> list[Row]:
     """P4: render --out vs the Python floor writing the same files with constant content."""
     if ctx.help_text("render") is None:
         return [unavailable(P4, "render not implemented yet")]
+    found = ctx.sweep({n: _render_pair(ctx, n, profile) for n, profile in ctx.profiles.items()})
     rows = []
-    for n, profile in ctx.profiles.items():
-        out, ref = ctx.work / f"render-{n}", ctx.work / f"floor-{n}"
-        ours = preparing(ctx.cli("render", "render", profile, "--out", out), out)
-        paths = ctx.work / "inputs" / f"paths-{n}.txt"
-        mine, floor = ctx.pair(ours, preparing(ctx.py("write_tree.py", paths, ref), ref))
+    for n, (mine, floor) in found.items():
         ctx.measured["render", n] = mine
-        rows.append(_check_tree(judge(P4.at(n), n, mine, floor), out, n))
+        rows.append(_check_tree(judge(P4.at(n), n, mine, floor), ctx.work / f"render-{n}", n))
     return rows
+
+
+def _render_pair(ctx: Context, n: int, profile: Path) -> tuple[Command, Command]:
+    out, ref = ctx.work / f"render-{n}", ctx.work / f"floor-{n}"
+    paths = ctx.work / "inputs" / f"paths-{n}.txt"
+    ours = preparing(ctx.cli("render", "render", profile, "--out", out), out)
+    return ours, preparing(ctx.py("write_tree.py", paths, ref), ref)
 
 
 def _check_tree(row: Row, root: Path, n: int) -> Row:
@@ -144,18 +163,19 @@ def bench_apply(ctx: Context) -> list[Row]:
     """P5: apply into a fresh root; at 100 services against ansible-playbook."""
     if ctx.help_text("apply") is None:
         return [unavailable(P5, "apply not implemented yet")]
+    found = ctx.sweep({n: _apply_pair(ctx, n, profile) for n, profile in ctx.profiles.items()})
     rows = []
-    for n, profile in ctx.profiles.items():
-        root = ctx.work / f"apply-{n}"
-        ours = preparing(apply_cmd(ctx, "apply", profile, root), root)
-        peer = _ansible(ctx, n)
-        found = compare([ours, peer] if peer else [ours], ctx.runs, ctx.work)
-        ctx.measured["apply", n] = found[0]
-        target = P5 if peer else P5_SCALE.at(n)
-        rows.append(judge(target, n, found[0], found[1] if peer else None))
+    for n, (mine, peer) in found.items():
+        ctx.measured["apply", n] = mine
+        rows.append(judge(P5 if peer else P5_SCALE.at(n), n, mine, peer))
     if ctx.ansible is None:
         rows.append(unavailable(P5, "no Ansible peer in this run (--quick or --no-ansible)"))
     return rows
+
+
+def _apply_pair(ctx: Context, n: int, profile: Path) -> tuple[Command, Command | None]:
+    root = ctx.work / f"apply-{n}"
+    return preparing(apply_cmd(ctx, "apply", profile, root), root), _ansible(ctx, n)
 
 
 def _ansible(ctx: Context, n: int) -> Command | None:
@@ -175,18 +195,30 @@ def bench_reapply(ctx: Context) -> list[Row]:
     """P6: an unchanged second apply vs render of the same profile; it must write nothing."""
     if ctx.help_text("apply") is None or ctx.help_text("render") is None:
         return [unavailable(P6, "apply or render not implemented yet")]
+    before = {n: _first_apply(ctx, n, profile) for n, profile in ctx.profiles.items()}
+    found = ctx.sweep({n: _reapply_pair(ctx, n, profile) for n, profile in ctx.profiles.items()})
     rows = []
-    for n, profile in ctx.profiles.items():
-        root, out = ctx.work / f"reapply-{n}", ctx.work / f"rerender-{n}"
-        emptied(root)
-        first = apply_cmd(ctx, "first apply", profile, root)
-        subprocess.run(first.argv, capture_output=True, check=False)
-        before = tree_state(root)
-        render = preparing(ctx.cli("render", "render", profile, "--out", out), out)
-        mine, floor = ctx.pair(apply_cmd(ctx, "re-apply", profile, root), render)
+    for n, (mine, floor) in found.items():
         ctx.measured["re-apply", n] = mine
-        rows.append(_check_unchanged(judge(P6.at(n), n, mine, floor), before, tree_state(root)))
+        after = tree_state(ctx.work / f"reapply-{n}")
+        rows.append(_check_unchanged(judge(P6.at(n), n, mine, floor), before[n], after))
     return rows
+
+
+def _first_apply(ctx: Context, n: int, profile: Path) -> dict[str, tuple[int, int]]:
+    """Apply once into an empty root; return its tree state (the zero-writes reference)."""
+    root = ctx.work / f"reapply-{n}"
+    emptied(root)
+    subprocess.run(
+        apply_cmd(ctx, "first apply", profile, root).argv, capture_output=True, check=False
+    )
+    return tree_state(root)
+
+
+def _reapply_pair(ctx: Context, n: int, profile: Path) -> tuple[Command, Command]:
+    out = ctx.work / f"rerender-{n}"
+    render = preparing(ctx.cli("render", "render", profile, "--out", out), out)
+    return apply_cmd(ctx, "re-apply", profile, ctx.work / f"reapply-{n}"), render
 
 
 def _check_unchanged(
