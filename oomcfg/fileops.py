@@ -120,6 +120,13 @@ def dir_problem(path: str, rel: str) -> str | None:
     return None
 
 
+def access_problem(path: str, rel: str) -> str | None:
+    """Why this process cannot create entries in the directory ``path``, or None."""
+    if os.access(path, os.W_OK | os.X_OK):
+        return None
+    return f"{rel or 'the root'} is not writable here (no permission, or a read-only filesystem)"
+
+
 def target_verdict(path: str) -> str | None:
     """Why replacing the file at ``path`` is unsafe (a symlink, not a regular file), or None."""
     name = path.rsplit("/", 1)[-1]

@@ -24,6 +24,7 @@ from oomcfg.fileops import (
     FileOps,
     LockTimeout,
     Staged,
+    access_problem,
     dir_problem,
     is_real_dir,
     lexists,
@@ -303,23 +304,37 @@ class Host:
 
     # ------------------------------------------------------------------ safety
     def unsafe_reason(self, rel: str) -> str | None:
-        """Why writing ``rel`` would be unsafe, or None.
+        """Why writing ``rel`` would be unsafe or cannot work, or None.
 
         Refused: a symlink on any component inside the root (the write would
         follow it out), a world-writable or foreign-owned directory (someone
-        else could swap entries under us), a target that is not a regular file.
+        else could swap entries under us), a target that is not a regular file,
+        and a directory this process may not write to.
         """
         parts = self._parts(rel)
         for depth in range(1, len(parts)):
             reason = self._dir_verdict("/".join(parts[:depth]))
             if reason is not None:
                 return reason
-        return target_verdict(self._fast_path(rel))
+        return target_verdict(self._fast_path(rel)) or self._write_denied(parts[:-1])
 
     def _dir_verdict(self, rel_dir: str) -> str | None:
         if rel_dir not in self._dir_verdicts:
             self._dir_verdicts[rel_dir] = dir_problem(self._prefix + rel_dir, rel_dir)
         return self._dir_verdicts[rel_dir]
+
+    def _write_denied(self, dir_parts: list[str]) -> str | None:
+        # The deepest directory that exists must take new entries. access(2)
+        # with W_OK also fails with EROFS on a read-only filesystem, so a
+        # read-only /etc is refused up front, not half-way through a transaction.
+        for depth in range(len(dir_parts), -1, -1):
+            rel_dir = "/".join(dir_parts[:depth])
+            if lexists(self._prefix + rel_dir):
+                key = f"access:{rel_dir}"
+                if key not in self._dir_verdicts:
+                    self._dir_verdicts[key] = access_problem(self._prefix + rel_dir, rel_dir)
+                return self._dir_verdicts[key]
+        return None
 
     def forget_checks(self) -> None:
         """Drop cached directory verdicts (after this process created directories)."""

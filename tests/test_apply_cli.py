@@ -237,6 +237,45 @@ def test_rollback_with_nothing_to_roll_back_exits_4(root: Path) -> None:
     assert err.startswith(f"oomcfg: nothing to roll back under {root}: no record of generation 0")
 
 
+READ_ONLY_APPLY = (
+    'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" || exit 99\n'
+    'exec "$2" -m oomcfg apply "$3" --root "$1"\n'
+)
+
+
+def test_read_only_filesystem_is_refused_before_any_write(tmp_path: Path, root: Path) -> None:
+    # A read-only bind mount of the root, in a private mount namespace (the host
+    # never sees it): the refusal must come from the safety check (exit 4), not
+    # from an EROFS half-way through the transaction (exit 5).
+    (root / "etc").mkdir()
+    argv = [
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        READ_ONLY_APPLY,
+        "sh",
+        str(root),
+        sys.executable,
+        str(profile(tmp_path)),
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode == 99 or "unshare:" in done.stderr:
+        pytest.skip(f"cannot make a private read-only mount here: {done.stderr.strip()}")
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (
+        4,
+        "summary: 3 create, 0 update, 0 same, 0 remove, 0 conflict; reload: daemon-reload",
+    )
+    assert done.stderr.startswith(f"oomcfg: refusing to apply to {root}; nothing was written")
+    assert (
+        f"  {WEB}: unsafe target: etc is not writable here (no permission, or a read-only "
+        "filesystem)\n"
+    ) in done.stderr
+    assert snapshot(root) == {"etc": ("dir", b"", 0o755)}
+
+
 # ------------------------------------------------------------------ lock, real processes
 
 OOMCFG = [sys.executable, "-m", "oomcfg"]
