@@ -23,9 +23,11 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
+from oomcfg.linediag import add_problem, capped
 
 #: Directories in priority order (sysctl.d(5)); a same-named file in an earlier
 #: one masks the later ones.
@@ -47,6 +49,7 @@ SYNTAX_CODES = {
     "control": ("OC255", "sysctl-control-character"),
     "empty": ("OC256", "sysctl-empty-value"),
 }
+_add = partial(add_problem, codes=SYNTAX_CODES)
 GLOB_CHARS = frozenset("*?[")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _KEY_COMPONENT = re.compile(r"[A-Za-z0-9_\-:+@*?\[\]!/]+")  # "/" only inside a swapped name
@@ -92,7 +95,7 @@ def parse_sysctl_text(text: str, path: str) -> tuple[list[SysctlEntry], list[Dia
         entry = _parse_line(raw.removesuffix("\r"), Position(path, lineno), diags)
         if entry is not None:
             entries.append(entry)
-    return entries, diags
+    return entries, capped(diags, path, SYNTAX_CODES["control"], "sysctl file")
 
 
 def _parse_line(raw: str, where: Position, diags: list[Diagnostic]) -> SysctlEntry | None:
@@ -151,17 +154,6 @@ def _check_value(key: str, value: str, pos: Position, diags: list[Diagnostic]) -
             f"{key} = {value!r}: a trailing comment is part of the value in sysctl.d(5); "
             "put comments on their own line",
         )  # fmt: skip
-
-
-def _add(
-    diags: list[Diagnostic],
-    kind: str,
-    pos: Position,
-    message: str,
-    severity: Severity = Severity.ERROR,
-) -> None:
-    code, slug = SYNTAX_CODES[kind]
-    diags.append(Diagnostic(code, message, pos, severity, slug))
 
 
 #: Lists the ``*.conf`` file names in a directory; None when it is not one.

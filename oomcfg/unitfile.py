@@ -30,9 +30,11 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
+from oomcfg.linediag import add_problem, capped
 
 COMMENT_CHARS = "#;"  # systemd.syntax(7): "#" and ";" start a comment line
 BOM = "\ufeff"
@@ -66,7 +68,7 @@ SYNTAX_CODES = {
     "control": ("OC206", "unit-control-character"),
     "dangling": ("OC207", "unit-dangling-continuation"),
 }
-_MAX_DIAGNOSTICS = 50  # binary junk would otherwise give one finding per "line"
+_add = partial(add_problem, codes=SYNTAX_CODES)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
 
@@ -137,7 +139,8 @@ def parse_unit_text(text: str, path: str) -> UnitFileParse:
         entry = _assignment(stripped, section, pos, diags)
         if entry is not None:
             entries.append(entry)
-    return UnitFileParse(path, tuple(entries), tuple(sections), tuple(_capped(diags, path)))
+    shown = capped(diags, path, SYNTAX_CODES["control"], "unit file")
+    return UnitFileParse(path, tuple(entries), tuple(sections), tuple(shown))
 
 
 def _section_header(stripped: str, pos: Position, diags: list[Diagnostic]) -> str:
@@ -229,29 +232,6 @@ def _physical_lines(text: str, path: str, diags: list[Diagnostic]) -> Iterator[t
         )  # fmt: skip
         for piece in re.split("[\0\r]", line):
             yield lineno, piece
-
-
-def _add(
-    diags: list[Diagnostic],
-    kind: str,
-    pos: Position,
-    message: str,
-    severity: Severity = Severity.ERROR,
-) -> None:
-    code, slug = SYNTAX_CODES[kind]
-    diags.append(Diagnostic(code, message, pos, severity, slug))
-
-
-def _capped(diags: list[Diagnostic], path: str) -> list[Diagnostic]:
-    """Keep at most ``_MAX_DIAGNOSTICS`` per file: a binary file is one problem, not 10,000."""
-    if len(diags) <= _MAX_DIAGNOSTICS:
-        return diags
-    rest = len(diags) - _MAX_DIAGNOSTICS
-    note = Diagnostic(
-        "OC206", f"{rest} more syntax problems not shown: is this a unit file at all?",
-        Position(path), Severity.ERROR, SYNTAX_CODES["control"][1],
-    )  # fmt: skip
-    return [*diags[:_MAX_DIAGNOSTICS], note]
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from oomcfg.diagnostics import Position
 from oomcfg.sysctld import normalize_key, parse_sysctl_text, sysctl_config_files, winning_entries
 
 DEBIAN_PROCPS = """\
@@ -82,6 +83,15 @@ def test_garbage_lines_are_reported_with_positions_and_the_rest_parsed() -> None
 def test_non_utf8_lines_are_findings() -> None:
     text = b"vm.swappiness = \xff\xfe\n".decode("utf-8", "surrogateescape")
     assert problems(text) == [("OC254", 1, 1)]
+
+
+def test_binary_junk_is_capped_at_50_problems_and_a_count_of_the_rest() -> None:
+    """A binary file is one problem, not one per "line" (same cap as unit files)."""
+    junk = b"\xff\x00junk\n" * 1000
+    entries, diags = parse_sysctl_text(junk.decode("utf-8", "surrogateescape"), "bin.conf")
+    assert entries == [] and len(diags) == 51
+    assert (diags[-1].code, diags[-1].pos) == ("OC255", Position("bin.conf"))
+    assert diags[-1].message == "950 more syntax problems not shown: is this a sysctl file at all?"
 
 
 def test_globs_are_parsed_and_marked() -> None:
