@@ -82,7 +82,6 @@ def _shell_context(job: Job, *, record_status: bool) -> dict[str, object]:
         "name": job.name,  # NAME_RE-validated: safe in comments and paths
         "q_name": _q(job.name),
         "q_score": _q(job.score),
-        "lowering": job.score < 0,
         "record_status": record_status,
     }
 

@@ -246,6 +246,32 @@ def test_the_warning_also_goes_to_syslog_through_logger(tmp_path: Path, kind: st
         "-t", "oomcfg", "-p", "daemon.warning", "--", message]
 
 
+@pytest.mark.parametrize(("kept", "why"), [
+    ("500", "could not lower oom_score_adj to 300 (it stays 500): lowering needs "
+     "CAP_SYS_RESOURCE, so the service starts WITHOUT this protection"),
+    (None, "could not set oom_score_adj to 300 (it stays unknown): is /proc mounted?"),
+])
+@pytest.mark.parametrize("kind", SHELL_KINDS)
+def test_the_warning_says_why_from_the_value_the_kernel_kept(
+    tmp_path: Path, kind: str, kept: str | None, why: str,
+) -> None:
+    """A refused write of a *positive* score is a lowering too when the kernel kept a higher
+    value: a rootful container engine that set 500 made 500 the floor for everything the
+    container starts (proc(5): lowering below the value a CAP_SYS_RESOURCE process set needs
+    CAP_SYS_RESOURCE). That cannot be staged here (root lacks the capability), so the test
+    points the write at /dev/full (it fails) and the read-back at a file holding ``kept``.
+    """
+    text = render(kind, one_service(300, ("/bin/true",))).content
+    current = tmp_path / "oom_score_adj"
+    if kept is not None:
+        current.write_text(f"{kept}\n")
+    text = text.replace('"${oomcfg_score}" >/proc/self/oom_score_adj', '"${oomcfg_score}" >/dev/full')
+    text = text.replace("</proc/self/oom_score_adj", f"<{current}")
+    done = subprocess.run(["sh", "-c", text], text=True, capture_output=True, check=False,
+                          timeout=30)
+    assert (done.returncode, done.stderr) == (0, f"oomcfg: warning: dummy: {why}\n")
+
+
 # --- runit and supervisord: the daemon records its argv -----------------------------------
 
 

@@ -15,8 +15,12 @@ if { echo "${oomcfg_score}" >/proc/self/oom_score_adj; } 2>/dev/null; then
 else
 	oomcfg_oom_score_adj_applied=no
 	oomcfg_now=unknown
-	read -r oomcfg_now </proc/self/oom_score_adj 2>/dev/null || :
-	oomcfg_msg="warning: ${oomcfg_service}: could not lower oom_score_adj to ${oomcfg_score} (it stays ${oomcfg_now}): lowering needs CAP_SYS_RESOURCE, so the service starts WITHOUT this protection"
+	{ read -r oomcfg_now </proc/self/oom_score_adj; } 2>/dev/null || :
+	if { [ "${oomcfg_now}" -gt "${oomcfg_score}" ]; } 2>/dev/null; then
+		oomcfg_msg="warning: ${oomcfg_service}: could not lower oom_score_adj to ${oomcfg_score} (it stays ${oomcfg_now}): lowering needs CAP_SYS_RESOURCE, so the service starts WITHOUT this protection"
+	else
+		oomcfg_msg="warning: ${oomcfg_service}: could not set oom_score_adj to ${oomcfg_score} (it stays ${oomcfg_now}): is /proc mounted?"
+	fi
 	echo "oomcfg: ${oomcfg_msg}" >&2 || :
 	logger -t oomcfg -p daemon.warning -- "${oomcfg_msg}" 2>/dev/null || :
 	unset oomcfg_msg oomcfg_now
