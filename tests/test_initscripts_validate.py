@@ -11,6 +11,7 @@ the CLI, start-stop-daemon, /proc of this host (which has no systemd as PID 1).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,22 @@ def test_validate_reports_the_live_score_when_it_was_changed_at_run_time(
         "or the value was changed at run time\n"
         "  fix:   restart dummy with oomcfg's init snippet in place\n"
         "validate: DRIFT: 1 checked, 1 drift, 0 not running, 0 cannot check\n"), "")
+
+
+def test_validate_finds_a_runit_daemon_by_comm_alone(tmp_path: Path, reaper: Reaper) -> None:
+    """No pidfile: validate scans /proc/*/comm. The daemon is a copy of sleep under a name
+    no other process on this shared host has, started by the rendered runit run script."""
+    comm = f"oomcfgt{os.getpid() % 100000}"
+    shutil.copy("/bin/sleep", tmp_path / comm)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "oomcfg: 1\nservices:\n  dummy:\n    unit: dummy.service\n    oom_score_adj: 300\n"
+        f"    init:\n      comm: {comm}\n      command: [{tmp_path / comm}, '300']\n")
+    assert oomcfg("render", str(profile), "--only", "runit", "--out", str(tmp_path / "out"))[0] == 0
+    run = reaper.child(subprocess.Popen([str(tmp_path / "out/etc/sv/dummy/run")], text=True))
+    wait_exec(run.pid, comm)
+    assert oomcfg("validate", str(profile), "--only", "processes") == (
+        0, "validate: OK: 1 checked, 0 drift, 0 not running, 0 cannot check\n", "")
 
 
 def test_validate_says_not_running_when_the_pidfile_names_no_process(tmp_path: Path) -> None:
