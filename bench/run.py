@@ -94,7 +94,7 @@ def make_context(args: argparse.Namespace, work: Path) -> cases.Context:
     )
 
 
-def meta(args: argparse.Namespace, ctx: cases.Context, bytecode: str) -> dict[str, object]:
+def meta(args: argparse.Namespace, ctx: cases.Context, notes: dict[str, str]) -> dict[str, object]:
     """Where and how the run happened, for comparing runs over time."""
     argv = ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]
     commit = subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
@@ -107,7 +107,8 @@ def meta(args: argparse.Namespace, ctx: cases.Context, bytecode: str) -> dict[st
         "processes": ctx.processes,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "bytecode": bytecode,
+        **notes,
+        "load_average_end": f"{os.getloadavg()[0]:.2f}",
         "peak_rss": "GNU time %M",
         "timing": "median of whole-process wall times, alternating order",
     }
@@ -125,6 +126,7 @@ def main(argv: list[str]) -> int:
     work = shm / f"oomcfg-bench-{os.getpid()}"
     args.out.mkdir(parents=True, exist_ok=True)
     bytecode = compile_package(args.venv / "bin" / "python")
+    load_start = f"{os.getloadavg()[0]:.2f}"  # the machine's noise, for reading the run
     try:
         ctx = make_context(args, work)
         rows: list[report.Row] = []
@@ -137,8 +139,11 @@ def main(argv: list[str]) -> int:
     report.add_marginal_costs(rows)
     print(report.table(rows))
     data = args.out / "bench.json"
-    report.write_json(data, rows, meta(args, ctx, bytecode), report.scaling(rows))
-    print(f"\n{bytecode}\njson: {data}")
+    notes = {"bytecode": bytecode, "load_average_start": load_start}
+    report.write_json(data, rows, meta(args, ctx, notes), report.scaling(rows))
+    load_end = f"{os.getloadavg()[0]:.2f}"
+    print(f"\n{bytecode}\nload average (1 min): {load_start} at start, {load_end} at end")
+    print(f"json: {data}")
     print(report.plot(ansible_peer.VENV / "bin" / "python", data, args.out / "bench.png"))
     return 1 if any(r.status in ("FAIL", "error") for r in rows) else 0
 
