@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.errors import ExitCode, InputError, OomcfgError
@@ -73,8 +74,7 @@ class RenderOptions:
     notes: list[Diagnostic] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class RenderResult:
+class RenderResult(NamedTuple):
     """Files sorted by path, and notes about what was left out or changed."""
 
     files: tuple[RenderedFile, ...]
@@ -147,16 +147,19 @@ def quoted(text: str) -> str:
 
 
 def source_label(path: str) -> str:
-    """How a profile file is named in headers: shipped presets by name, others as given.
+    """How a profile file is named in headers: shipped presets by name, others by file name.
 
-    Presets live in a checkout or a wheel at different absolute paths; naming
-    them ``preset:NAME`` (however the path was spelled) keeps rendered bytes
-    identical wherever oomcfg runs.
+    Rendered bytes must not depend on where oomcfg runs or how the path was
+    spelled: ``apply site.yaml`` by hand and ``apply /etc/oomcfg/site.yaml``
+    from cron would otherwise differ in every header, so the second apply
+    would rewrite every drop-in and daemon-reload for nothing. Presets live
+    at different absolute paths in a checkout and a wheel, hence
+    ``preset:NAME``; other files are named by their base name.
     """
     real = Path(os.path.realpath(path))
     if real.parent == profiles_dir().resolve() and real.suffix == ".yaml":
         return "preset:" + real.stem
-    return path
+    return Path(path).name or path
 
 
 def sources_text(profile: Profile) -> str:
