@@ -19,10 +19,11 @@ Everything else is skipped with a reason.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -63,20 +64,75 @@ Item = Found | Skipped | Unreadable
 
 
 def discover(paths: list[Path]) -> Iterator[Item]:
-    """Classify every file under ``paths``; explicit files keep their given spelling."""
-    seen: set[tuple[int, int]] = set()
+    """Classify every file under ``paths`` once; explicit files keep their given spelling.
+
+    A file named on the command line is classified as named (an explicit YAML
+    is a profile) even when a directory argument reaches it too; a file reached
+    twice (two overlapping arguments, a symlink) is linted once.
+    """
+    seen = _Seen(files={ident for p in paths if p.is_file() and (ident := _ident(p))})
     for path in paths:
         if path.is_dir():
             yield from _walk(path, seen)
         elif path.is_file():
-            yield _classify(path, explicit=True)
-        elif path.exists():  # a FIFO or device would block or never end: never open one
-            yield Unreadable(path, "not a regular file")
+            if seen.first_explicit(path):
+                yield _classify(path, explicit=True)
         else:
-            yield Unreadable(path, "no such file or directory")
+            yield Unreadable(path, _why_missing(path))
 
 
-def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[Item]:
+@dataclass(slots=True)
+class _Seen:
+    """(device, inode) of the directories walked and the files already classified."""
+
+    files: set[tuple[int, int]]
+    dirs: set[tuple[int, int]] = field(default_factory=set)
+    explicit_done: set[tuple[int, int]] = field(default_factory=set)
+
+    def first_explicit(self, path: Path) -> bool:
+        """True the first time an explicitly named file comes up."""
+        ident = _ident(path)
+        if ident is None:
+            return True  # vanished meanwhile: classifying it reports that
+        if ident in self.explicit_done:
+            return False
+        self.explicit_done.add(ident)
+        return True
+
+    def first_walked(self, path: Path) -> bool:
+        """True for a walked file not named explicitly and not met before."""
+        ident = _ident(path)
+        if ident is None:
+            return True
+        if ident in self.files:
+            return False
+        self.files.add(ident)
+        return True
+
+
+def _ident(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _why_missing(path: Path) -> str:
+    """Say what is wrong with a named path that is neither a file nor a directory."""
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                return "symlink loop"
+        return f"dangling symlink (to {path.readlink()})"
+    if path.exists():  # a FIFO or device would block or never end: never open one
+        return "not a regular file"
+    return "no such file or directory"
+
+
+def _walk(top: Path, seen: _Seen) -> Iterator[Item]:
     """Depth-first, sorted (stable output), each real directory once."""
     try:
         stat = top.stat()
@@ -84,15 +140,15 @@ def _walk(top: Path, seen: set[tuple[int, int]]) -> Iterator[Item]:
     except OSError as err:
         yield Unreadable(top, err.strerror or str(err))
         return
-    if (stat.st_dev, stat.st_ino) in seen:
-        yield Skipped(top, "directory already visited (symlink loop?)")
+    if (stat.st_dev, stat.st_ino) in seen.dirs:
+        yield Skipped(top, "directory already visited (named twice, or a symlink loop)")
         return
-    seen.add((stat.st_dev, stat.st_ino))
+    seen.dirs.add((stat.st_dev, stat.st_ino))
     for entry in entries:
         yield from _entry(Path(entry.path), entry, seen)
 
 
-def _entry(path: Path, entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> Iterator[Item]:
+def _entry(path: Path, entry: os.DirEntry[str], seen: _Seen) -> Iterator[Item]:
     try:
         is_dir = entry.is_dir()
         is_file = entry.is_file()
@@ -103,7 +159,8 @@ def _entry(path: Path, entry: os.DirEntry[str], seen: set[tuple[int, int]]) -> I
         if not entry.name.startswith("."):
             yield from _walk(path, seen)
     elif is_file:
-        yield _classify(path, explicit=False)
+        if seen.first_walked(path):
+            yield _classify(path, explicit=False)
     elif entry.is_symlink():
         yield Skipped(path, "dangling symlink")
     else:

@@ -155,7 +155,14 @@ def _service_from_profile(svc: Service, where: Callable[[str], Position]) -> Ser
     # origins hold leaves only: the service is "where its unit: is written"
     compose = svc.init.compose_service if svc.init is not None else None
     return ServiceView(
-        svc.name, svc.unit, where(f"{base}.unit"), adj, tier, policy, memory, managed,
+        svc.name,
+        svc.unit,
+        where(f"{base}.unit"),
+        adj,
+        tier,
+        policy,
+        memory,
+        managed,
         compose_service=compose,
     )
 

@@ -42,7 +42,7 @@ class TestInputs:
         result = lint_paths([tmp_path], LintOptions())
         assert result.linted == [str(tmp_path / "units" / "a.service")]
         assert [s.reason for s in result.skipped if not s.quiet] == [
-            "directory already visited (symlink loop?)"
+            "directory already visited (named twice, or a symlink loop)"
         ]
         assert result.exit_code(strict=True) == ExitCode.OK
 
@@ -63,6 +63,26 @@ class TestInputs:
         named = lint_paths([tmp_path / "pipe.service"], LintOptions())
         assert [u.reason for u in named.unreadable] == ["not a regular file"]
         assert named.exit_code(strict=False) == ExitCode.INVALID_INPUT
+
+    def test_a_file_both_walked_and_named_is_linted_once_as_named(self, tmp_path: Path) -> None:
+        write_tree(tmp_path, {"a.service": "[Service]\nOOMPolicy=stop\n", "ci.yaml": HEADER})
+        (tmp_path / "ci.yaml").write_text("jobs: {}\n")  # named: linted as a profile anyway
+        named = [tmp_path, tmp_path / "a.service", tmp_path / "ci.yaml", tmp_path / "a.service"]
+        result = lint_paths(named, LintOptions())
+        assert sorted(Path(p).name for p in result.linted) == ["a.service", "ci.yaml"]
+        assert result.skipped == []
+
+    def test_a_named_dangling_symlink_or_symlink_loop_says_so(self, tmp_path: Path) -> None:
+        os.symlink("nowhere.service", tmp_path / "dangling.service")
+        os.symlink("self.service", tmp_path / "self.service")
+        result = lint_paths(
+            [tmp_path / "dangling.service", tmp_path / "self.service"], LintOptions()
+        )
+        assert [(u.path.name, u.reason) for u in result.unreadable] == [
+            ("dangling.service", "dangling symlink (to nowhere.service)"),
+            ("self.service", "symlink loop"),
+        ]
+        assert result.exit_code(strict=False) == ExitCode.INVALID_INPUT
 
     def test_kinds_are_detected_by_name_and_content(self, tmp_path: Path) -> None:
         write_tree(tmp_path, {
