@@ -24,8 +24,7 @@ import json
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import yaml
 
@@ -232,8 +231,8 @@ def _compose_key(cand: Candidate) -> str | None:
     return cand.service.init.compose_service if cand.service.init is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class ComposeEntry:
+# A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
+class ComposeEntry(NamedTuple):
     """One service in the compose override."""
 
     name: str  # the compose service name

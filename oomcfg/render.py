@@ -74,6 +74,7 @@ class RenderOptions:
     notes: list[Diagnostic] = field(default_factory=list)
 
 
+# A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
 class RenderResult(NamedTuple):
     """Files sorted by path, and notes about what was left out or changed."""
 

@@ -28,9 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from oomcfg.errors import ExitCode, InputError
 from oomcfg.model import Profile, RenderedFile
@@ -73,8 +72,8 @@ def _print_explain(profile: Profile, out: TextIO) -> None:
         out.write(f"{pos}: {dotted} = {text}\n")
 
 
-@dataclass(frozen=True, slots=True)
-class RenderRequest:
+# A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
+class RenderRequest(NamedTuple):
     """The ``render`` command's options, as parsed by the CLI."""
 
     profiles: tuple[Path, ...]

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from oomcfg.model import Scope
 
@@ -174,8 +173,8 @@ RESOURCE_TYPES = frozenset({"service", "socket", "mount", "swap", "slice", "scop
 Family = Literal["exec", "oom-policy", "resource"]
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+# A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
+class Directive(NamedTuple):
     """One directive: where it is valid, since which systemd, and its older name.
 
     ``old_name`` was the spelling up to ``renamed_in - 1``; a renamed directive
