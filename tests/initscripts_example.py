@@ -2,14 +2,18 @@
 
 Built directly from ``oomcfg.model`` so the init targets are tested on exactly
 this input; ``test_initscripts.py`` checks that the loader turns the YAML file
-into a profile that renders the same files.
+into a profile that renders the same files. :func:`one_service`, :func:`render`
+and :func:`write` are what the tests that run the outputs build on.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from oomcfg.model import InitSpec, Memory, Profile, Service, Size, Tier
+from oomcfg.initscripts import INIT_TARGETS
+from oomcfg.model import InitSpec, Memory, Profile, RenderedFile, Service, Size, Tier
+from oomcfg.render import RenderOptions
 
 EXAMPLE_YAML = Path(__file__).parent / "data" / "profiles" / "init-example.yaml"
 
@@ -50,3 +54,25 @@ def example_profile() -> Profile:
     return Profile(version=1, description="Database protected, web expendable, batch "
                    "worker sacrificed first", sources=(str(EXAMPLE_YAML),), sysctl={},
                    services=services)
+
+
+def one_service(score: int, command: tuple[str, ...] = ("/bin/sleep", "300")) -> Profile:
+    """A profile with one service ``dummy`` at ``score`` (for the run tests)."""
+    service = Service(name="dummy", unit="dummy.service", oom_score_adj=score,
+                      adj_source="explicit", init=InitSpec(command=command))
+    return replace(example_profile(), services={"dummy": service})
+
+
+def render(kind: str, profile: Profile) -> RenderedFile:
+    """The one file target ``kind`` renders for ``profile``."""
+    (rendered,) = INIT_TARGETS[kind](profile, RenderOptions())
+    return rendered
+
+
+def write(tmp: Path, rendered: RenderedFile) -> Path:
+    """Install ``rendered`` under ``tmp`` with its mode, as apply would; its path."""
+    path = tmp / rendered.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(rendered.content)
+    path.chmod(rendered.mode)
+    return path

@@ -63,7 +63,7 @@ def errors(kind: str, profile: Profile) -> list[tuple[str, str]]:
 
 def test_each_target_renders_its_documented_paths_modes_and_kinds() -> None:
     rendered = {(f.kind, f.path, f.mode, f.unit) for f in all_files(example_profile())}
-    expected = set()
+    expected: set[tuple[str, str, int, str | None]] = set()
     for name, unit in (("postgresql", "postgresql.service"), ("nginx", "nginx.service"),
                        ("batch-worker", "batch-worker.service"),
                        ("watchdog", "watchdog.service")):
@@ -269,7 +269,7 @@ def test_supervisord_refuses_words_its_ini_parser_would_cut_or_rewrite(word: str
 
 @pytest.mark.parametrize("score", [True, 1001, -1001, 1.5])
 def test_scores_must_be_plain_ints_in_range(score: object) -> None:
-    service = replace(svc(), oom_score_adj=score)
+    service = replace(svc(), oom_score_adj=score)  # type: ignore[arg-type] # on purpose
     assert [code for code, _ in errors("sysv", with_services(service))] == ["OC084"]
 
 
