@@ -1,4 +1,4 @@
-"""The raw system calls of the write side, and what an lstat says about a path.
+"""The raw system calls behind the host seam, and what an lstat says about a path.
 
 :class:`FileOps` is the one object through which :class:`~oomcfg.host.Host`
 creates, writes, syncs, renames and removes files under a target root. It is
@@ -18,11 +18,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
-from oomcfg.errors import EnvironmentProblem
-
-
-class LockTimeout(EnvironmentProblem):
-    """Another oomcfg holds the lock longer than we are willing to wait."""
+from oomcfg.hosterrors import LockTimeout
 
 
 class FileOps:
@@ -161,3 +157,16 @@ def is_real_dir(path: str) -> bool:
 def quiet_close(fd: int) -> None:
     with suppress(OSError):
         os.close(fd)
+
+
+def read_fd(fd: int, size: int) -> bytes:
+    """All of a regular file's bytes, given the size fstat(2) reported."""
+    # Ask for one byte more than fstat saw: a shorter answer is the whole file
+    # (read(2) on a regular file is short only at EOF), so one call suffices.
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    while chunks[-1]:
+        chunks.append(os.read(fd, 65536))
+    return b"".join(chunks)

@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.fileops import (
     FileOps,
-    LockTimeout,
     Staged,
     access_problem,
     dir_problem,
     is_real_dir,
     lexists,
     quiet_close,
+    read_fd,
     target_verdict,
     wait_for_flock,
 )
+from oomcfg.hosterrors import GONE, CommandFailed, KernelWriteError, LockTimeout, UnsafePath
 from oomcfg.plan import FileState
 
 if TYPE_CHECKING:
@@ -47,55 +48,11 @@ __all__ = [
     "UnsafePath",
 ]
 
-#: errno values meaning "the file or the process is gone": not an error for a
-#: reader (proc(5): /proc/PID vanishes when the process exits; a read of an
-#: exiting task's file can also give ESRCH).
-_GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
 
 _DOT_TO_SLASH = str.maketrans("./", "/.")
 _SLOW_HEADS = frozenset({"", ".", "..", "proc", "sys"})
 _NOFOLLOW_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _TEMP_SERIAL = count()
-
-
-class UnsafePath(EnvironmentProblem):
-    """A path that would leave the root (``..``, NUL) or cross a symlink."""
-
-
-class CommandFailed(EnvironmentProblem):
-    """A process run through :meth:`Host.run` failed; the message shows everything."""
-
-    def __init__(self, argv: Sequence[str], returncode: int | None, stdout: str, stderr: str):
-        self.argv = tuple(argv)
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        rc = "did not run" if self.returncode is None else f"exited {self.returncode}"
-        parts = [f"command {' '.join(self.argv)!r} {rc}"]
-        for label, text in (("stdout", self.stdout), ("stderr", self.stderr)):
-            if text.strip():
-                parts.append(f"{label}: {text.strip()}")
-        return "\n  ".join(parts)
-
-
-class KernelWriteError(EnvironmentProblem):
-    """A write to /proc or /proc/sys was refused; ``errno`` says why."""
-
-    def __init__(self, path: Path, err: OSError) -> None:
-        self.path = path
-        self.errno = err.errno or 0
-        self.strerror = err.strerror or os.strerror(self.errno)
-        super().__init__(
-            f"cannot write {path}: {self.strerror} ({errno.errorcode.get(self.errno)})"
-        )
-
-    @property
-    def vanished(self) -> bool:
-        """True when the process exited between listing and writing (not a failure)."""
-        return self.errno in _GONE
 
 
 class Host:
@@ -160,7 +117,7 @@ class Host:
         try:
             return self.path(rel).read_bytes()
         except OSError as err:
-            if err.errno in _GONE:
+            if err.errno in GONE:  # the file or process is gone: not an error for a reader
                 return None
             raise
 
@@ -174,7 +131,7 @@ class Host:
         try:
             return sorted(p.name for p in self.path(rel).iterdir())
         except OSError as err:
-            if err.errno in _GONE:
+            if err.errno in GONE:  # the file or process is gone: not an error for a reader
                 return []
             raise
 
@@ -189,12 +146,12 @@ class Host:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 return FileState(rel, "other", mode=stat.S_IMODE(st.st_mode))
-            return FileState(rel, "file", _read_fd(fd, st.st_size), stat.S_IMODE(st.st_mode))
+            return FileState(rel, "file", read_fd(fd, st.st_size), stat.S_IMODE(st.st_mode))
         finally:
             os.close(fd)
 
     def _state_without_open(self, rel: str, target: Path, err: OSError) -> FileState:
-        if err.errno in _GONE:
+        if err.errno in GONE:  # the file or process is gone: not an error for a reader
             return FileState(rel, "missing")
         if err.errno == errno.ELOOP or target.is_symlink():
             return FileState(rel, "symlink")
@@ -440,25 +397,13 @@ class Host:
             os.close(fd)
 
 
-def _read_fd(fd: int, size: int) -> bytes:
-    # Ask for one byte more than fstat saw: a shorter answer is the whole file
-    # (read(2) on a regular file is short only at EOF), so one call suffices.
-    data = os.read(fd, size + 1)
-    if len(data) <= size:
-        return data
-    chunks = [data]
-    while chunks[-1]:
-        chunks.append(os.read(fd, 65536))
-    return b"".join(chunks)
-
-
 def _read_pids(procs_file: Path) -> list[int]:
     try:
         from oomcfg.liveparse import parse_pid_list  # noqa: PLC0415 - live hosts only
 
         return parse_pid_list(procs_file.read_text())
     except OSError as err:
-        if err.errno in _GONE:
+        if err.errno in GONE:  # the file or process is gone: not an error for a reader
             return []
         raise
 

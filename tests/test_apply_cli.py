@@ -47,6 +47,8 @@ def profile(tmp_path: Path, web: int = 500, name: str = "host.yaml") -> Path:
 
 def oomcfg(*args: str | Path) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback is a bug: show it, not just "exit 1"
     return result.exit_code, result.stdout, result.stderr
 
 
