@@ -64,19 +64,21 @@ def parse_unit_percent(text: str) -> int | None:
     return int(float(match[1]))
 
 
-def size_bytes(size: Size) -> int | None:
-    """Bytes for a byte size, None for percentages and ``infinity`` (not comparable)."""
-    return size.value if size.kind == "bytes" else None
+def exceeds(a: Size, b: Size) -> bool:
+    """``a`` is above ``b``, both known without the host's RAM (bytes vs percent is not).
+
+    ``infinity`` is above every number; two ``infinity`` are equal.
+    """
+    return _comparable(a, b) and _order(a) > _order(b)
 
 
-def size_order(size: Size) -> tuple[int, int]:
+def _order(size: Size) -> tuple[int, int]:
     """A key to compare two sizes of the same kind; ``infinity`` above everything."""
     if size.kind == "infinity":
         return (2, 0)
     return (0 if size.kind == "bytes" else 1, size.value)
 
 
-def comparable(a: Size, b: Size) -> bool:
-    """Two sizes can be ordered without knowing the host's RAM."""
+def _comparable(a: Size, b: Size) -> bool:
     kinds = {a.kind, b.kind}
     return len(kinds) == 1 or "infinity" in kinds

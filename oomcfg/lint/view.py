@@ -73,6 +73,11 @@ class ServiceView:
         """The effective oom_score_adj, if set."""
         return self.oom_score_adj.value if self.oom_score_adj else None
 
+    def finite(self, name: str) -> Setting[Size] | None:
+        """``memory.<name>`` unless unset or ``infinity`` (which is no limit at all)."""
+        setting = self.memory.get(name)
+        return setting if setting is not None and setting.value.kind != "infinity" else None
+
     def at(self, *settings: Setting[object] | None) -> Position | None:
         """The position of the first setting that has one, else the service's."""
         for setting in settings:

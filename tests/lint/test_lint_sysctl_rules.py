@@ -42,6 +42,13 @@ class TestPanicOnOomWithMemcgLimits:
     def test_mode_1_is_fine(self, tmp_path: Path) -> None:
         assert profile_problems(tmp_path, self.BODY.format(mode=1), "OC102") == []
 
+    def test_memory_max_infinity_is_no_limit(self, tmp_path: Path) -> None:
+        files = {
+            "sysctl.d/50-panic.conf": "vm.panic_on_oom = 2\nkernel.panic = 5\n",
+            "system/web.service": "[Service]\nExecStart=/bin/web\nMemoryMax=infinity\n",
+        }
+        assert file_problems(tmp_path, files, "OC102") == []
+
     def test_across_unit_and_sysctl_files(self, tmp_path: Path) -> None:
         files = {
             "sysctl.d/50-panic.conf": "vm.panic_on_oom = 2\nkernel.panic = 5\n",

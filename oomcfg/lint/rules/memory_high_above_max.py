@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.lint.rule import LintContext, Rule
-from oomcfg.lint.values import comparable, size_order
+from oomcfg.lint.values import exceeds
 from oomcfg.lint.view import PolicyView
 
 
@@ -37,10 +37,8 @@ class MemoryHighAboveMax(Rule):
     def check_policy(self, view: PolicyView, ctx: LintContext) -> Iterator[Diagnostic]:
         """Compare when both are set and of the same kind (bytes, percent)."""
         for svc in view.services:
-            high, top = svc.memory.get("high"), svc.memory.get("max")
-            if high is None or top is None or not comparable(high.value, top.value):
-                continue
-            if high.value.kind != "infinity" and size_order(high.value) > size_order(top.value):
+            high, top = svc.finite("high"), svc.memory.get("max")  # high=infinity: default
+            if high is not None and top is not None and exceeds(high.value, top.value):
                 yield self.finding(
                     f"{svc.name}: memory.high {high.text} is above memory.max {top.text}; "
                     "the service is killed before it is throttled",

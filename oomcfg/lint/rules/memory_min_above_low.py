@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.lint.rule import LintContext, Rule
-from oomcfg.lint.values import comparable, size_order
+from oomcfg.lint.values import exceeds
 from oomcfg.lint.view import PolicyView
 
 
@@ -36,9 +36,7 @@ class MemoryMinAboveLow(Rule):
         """Compare when both are set and of the same kind."""
         for svc in view.services:
             low, floor = svc.memory.get("low"), svc.memory.get("min")
-            if low is None or floor is None or not comparable(low.value, floor.value):
-                continue
-            if size_order(floor.value) > size_order(low.value):
+            if low is not None and floor is not None and exceeds(floor.value, low.value):
                 yield self.finding(
                     f"{svc.name}: memory.min {floor.text} is above memory.low {low.text}; "
                     "were they swapped?",

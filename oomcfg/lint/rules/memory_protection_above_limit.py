@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.lint.rule import LintContext, Rule
-from oomcfg.lint.values import comparable, size_order
+from oomcfg.lint.values import exceeds
 from oomcfg.lint.view import PolicyView, ServiceView, Setting
 from oomcfg.model import Size
 
@@ -35,11 +35,11 @@ class MemoryProtectionAboveLimit(Rule):
     severity = Severity.WARNING
 
     def check_policy(self, view: PolicyView, ctx: LintContext) -> Iterator[Diagnostic]:
-        """Each protection vs the tightest comparable limit."""
+        """Each protection vs the limits it exceeds (max first)."""
         for svc in view.services:
             for prot_name in ("min", "low"):
                 prot = svc.memory.get(prot_name)
-                limit = self._tightest(svc, prot) if prot is not None else None
+                limit = self._exceeded(svc, prot) if prot is not None else None
                 if prot is None or limit is None:
                     continue
                 yield self.finding(
@@ -50,13 +50,10 @@ class MemoryProtectionAboveLimit(Rule):
                 )
 
     @staticmethod
-    def _tightest(svc: ServiceView, prot: Setting[Size]) -> tuple[str, Setting[Size]] | None:
+    def _exceeded(svc: ServiceView, prot: Setting[Size]) -> tuple[str, Setting[Size]] | None:
+        """The first limit (max, then high) that ``prot`` is above, if any."""
         for name in ("max", "high"):
-            limit = svc.memory.get(name)
-            if limit is None or limit.value.kind == "infinity":
-                continue
-            if comparable(prot.value, limit.value) and size_order(prot.value) > size_order(
-                limit.value
-            ):
+            limit = svc.finite(name)
+            if limit is not None and exceeds(prot.value, limit.value):
                 return name, limit
         return None

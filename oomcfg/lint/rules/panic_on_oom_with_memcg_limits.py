@@ -38,7 +38,7 @@ class PanicOnOomWithMemcgLimits(Rule):
         """One finding naming the limited services (the first few)."""
         if view.sysctl_int("vm.panic_on_oom") != 2:
             return
-        limited = [s.name for s in view.services if "max" in s.memory]
+        limited = [s.name for s in view.services if s.finite("max") is not None]
         if not limited:
             return
         shown = ", ".join(limited[:3]) + (

@@ -41,8 +41,7 @@ class UnkillableWithoutLimit(Rule):
         for svc in view.services:
             if svc.adj != OOM_SCORE_ADJ_MIN:
                 continue
-            limits = [s for k in ("max", "high") if (s := svc.memory.get(k)) is not None]
-            if any(s.value.kind != "infinity" for s in limits):
+            if svc.finite("max") or svc.finite("high"):
                 continue
             yield self.finding(
                 f"{svc.name}: oom_score_adj -1000 makes it unkillable, and it has no memory "
