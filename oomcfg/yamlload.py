@@ -44,7 +44,9 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +101,8 @@ CODES: dict[str, tuple[str, str]] = {
     "OC010": ("multiple-documents", "more than one YAML document in the file"),
     "OC011": ("directive", "a %YAML or %TAG directive (the core schema is not negotiable)"),
     "OC012": ("integer-too-long", "a decimal integer longer than Python converts (4300 digits)"),
-    "OC013": ("unreadable", "the file cannot be read (missing, a directory, no permission)"),
+    "OC013": ("unreadable", "the file cannot be read (missing, no permission, or not a "
+              "regular file: a directory, FIFO or device is never opened for reading)"),
 }  # fmt: skip
 #: What each code tells the user to do (the diagnostic's hint).
 _HINTS: dict[str, str] = {
@@ -566,17 +569,34 @@ def load_yaml_file(
 ) -> tuple[YNode | None, list[Diagnostic]]:
     """Read and parse a profile file; an unreadable file is OC013, not an exception.
 
-    At most ``MAX_BYTES + 1`` bytes are read, so ``/dev/zero`` or a huge file
-    costs nothing before OC001.
+    Only a regular file (after symlinks) is read: opening a FIFO for reading
+    blocks until some writer appears, and a device never ends, so both are
+    OC013 at once (the file is opened ``O_NONBLOCK`` and checked with fstat
+    before any read). At most ``MAX_BYTES + 1`` bytes are read, so a huge
+    file costs nothing before OC001.
     """
     shown = str(path) if display is None else display
     try:
-        with Path(path).open("rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
+        data = _read_regular(Path(path))
     except OSError as error:
         reason = error.strerror or str(error)
         return None, [_diag("OC013", f"cannot read file: {reason}", Position(shown))]
     return load_yaml(data, shown)
+
+
+#: What a non-regular file is called in OC013 (stat.S_IFMT -> name).
+_FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
+               stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
+
+
+def _read_regular(path: Path) -> bytes:
+    """Up to ``MAX_BYTES + 1`` bytes of a regular file; OSError for anything else."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+        if kind != stat.S_IFREG:
+            raise OSError(f"not a regular file ({_FILE_KINDS.get(kind, 'special file')})")
+        return stream.read(MAX_BYTES + 1)
 
 
 def to_python(node: YNode) -> object:

@@ -8,6 +8,7 @@ the reader must point.
 from __future__ import annotations
 
 import math
+import os
 import random
 from pathlib import Path
 from typing import NoReturn
@@ -477,10 +478,21 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path, name: str) -> None:
     assert [(d.code, str(d.pos)) for d in diags] == [("OC013", "x.yaml")]
 
 
-def test_endless_file_is_cut_at_the_cap() -> None:
-    node, diags = load_yaml_file("/dev/zero")
-    assert node is None
-    assert [d.code for d in diags] == ["OC001"]
+def test_devices_and_fifos_are_refused_before_any_read(tmp_path: Path) -> None:
+    """/dev/zero never ends, a FIFO blocks until a writer comes: neither is read."""
+    os.mkfifo(tmp_path / "fifo.yaml")
+    found = {name: load_yaml_file(name) for name in ("/dev/zero", str(tmp_path / "fifo.yaml"))}
+    assert {name: (node, [d.message for d in diags]) for name, (node, diags) in found.items()} == {
+        "/dev/zero": (None, ["cannot read file: not a regular file (a character device)"]),
+        str(tmp_path / "fifo.yaml"): (None, ["cannot read file: not a regular file (a FIFO)"]),
+    }
+
+
+def test_a_symlink_to_a_regular_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "real.yaml").write_text("a: 1\n")
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    node, diags = load_yaml_file(tmp_path / "link.yaml")
+    assert (node is not None and to_python(node), diags) == ({"a": 1}, [])
 
 
 # --- the diagnostics themselves ------------------------------------------------------
