@@ -56,7 +56,9 @@ _INI_INLINE_COMMENT = re.compile(r"\s[;#]")
 #: (options.py ``expand_here``), so no escaping can protect that text.
 _SUPERVISOR_HERE = "%(here)s"
 
-#: upstart's ``oom score`` takes -999..1000 or ``never`` (init(5), "oom score").
+#: upstart's ``oom score`` takes -999..1000 or ``never`` (= -1000) per init(5); its parser
+#: (init/parse_job.c ``stanza_oom``) also takes -1000, but ``never`` is the documented form.
+#: The bare ``oom N`` form is the legacy oom_adj scale (-17..15) and is never written.
 UPSTART_NEVER = -1000
 
 #: What no rendered line may hold (tab and newline are the templates' own).

@@ -129,6 +129,8 @@ def test_render_selects_init_targets_only_with_only() -> None:
 
 #: upstart's stanza for the OOM killer (init(5)): ``oom score ADJ`` with ADJ in
 #: -999..1000, or ``oom score never``; comments are whole lines starting with #.
+#: (init/parse_job.c ``stanza_oom``: base-10 strtol of the whole word; a bare ``oom N``
+#: would be the legacy oom_adj scale, so only the ``score`` form is accepted here.)
 UPSTART_LINE = re.compile(r"oom score (never|-?[0-9]+)")
 
 
