@@ -11,8 +11,6 @@ import configparser
 import os
 import re
 import shlex
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -341,39 +339,6 @@ def test_every_problem_is_reported_at_once_and_duplicates_are_named() -> None:
         svc("c", "c.service", score=None), svc("d", "d.service", name="$(id)"),
     )
     assert sorted(code for code, _ in errors("sysv", profile)) == ["OC081", "OC086", "OC087"]
-
-
-# --- through the command line ------------------------------------------------------------------
-
-
-def oomcfg(*args: str) -> tuple[int, str, str]:
-    done = subprocess.run([sys.executable, "-m", "oomcfg", *args], capture_output=True,
-                          text=True, check=False, timeout=60)
-    return done.returncode, done.stdout, done.stderr
-
-
-def test_cli_render_only_upstart_prints_the_overrides() -> None:
-    code, out, err = oomcfg("render", str(EXAMPLE_YAML), "--only", "upstart")
-    assert (code, err) == (0, "")
-    assert "==> etc/init/watchdog.override <==\n" in out
-    assert out.count("\noom score ") == 4
-
-
-def test_cli_missing_init_command_exits_3_with_file_line_col_and_writes_nothing(
-    tmp_path: Path,
-) -> None:
-    profile = tmp_path / "p.yaml"
-    profile.write_text("oomcfg: 1\nservices:\n  web:\n    unit: nginx.service\n"
-                       "    tier: expendable\n    init:\n      compose_service: web\n")
-    out_dir = tmp_path / "out"
-    code, out, err = oomcfg("render", str(profile), "--only", "runit", "--out", str(out_dir))
-    assert (code, out) == (3, "")
-    assert err == (
-        f"{profile}:7:24: error[OC082]: runit starts the daemon itself, so "
-        "services.web.init.command (its argv) is required (e.g. services.web.init.command: "
-        "[/usr/sbin/daemon, --foreground])\n"
-    )
-    assert not out_dir.exists()
 
 
 # --- defence in depth: every file is parsed back before it is returned ------------------------
