@@ -49,6 +49,10 @@ SHOW_PROPERTIES = (
 #: capabilities(7): CAP_SYS_RESOURCE is bit 24 of the CapEff mask in proc(5) status.
 CAP_SYS_RESOURCE_BIT = 24
 
+#: proc(5) stat field 3: Z zombie, X (x before Linux 3.13) dead. The process has
+#: exited; its /proc entry stays (with comm and oom_score_adj) until it is reaped.
+EXITED_STATES = frozenset("ZXx")
+
 #: The default of LiveState's mappings: empty and read-only.
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
@@ -229,6 +233,12 @@ def parse_oom_score_adj(text: str) -> int | None:
         return int(text.strip())
     except ValueError:
         return None
+
+
+def parse_proc_state(stat_text: str) -> str | None:
+    """Field 3 of /proc/PID/stat (``R``, ``S``, ``Z``, ...), read after the last ``)``."""
+    tail = stat_text.rpartition(")")[2].split()
+    return tail[0] if tail else None
 
 
 def parse_start_ticks(stat_text: str) -> int | None:

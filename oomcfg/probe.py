@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
 from oomcfg.liveparse import (
+    EXITED_STATES,
     SHOW_PROPERTIES,
     DropIn,
     LiveState,
@@ -31,6 +32,7 @@ from oomcfg.liveparse import (
     parse_mem_total,
     parse_oom_score_adj,
     parse_pidfile,
+    parse_proc_state,
     parse_show,
     parse_show_matches,
     parse_start_ticks,
@@ -254,9 +256,16 @@ def _proc_infos(
             infos.append(ProcInfo(pid, adj))
             continue
         stat = procfs.read(pid, "stat")
-        if stat is not None:
+        if stat is not None and parse_proc_state(stat) not in EXITED_STATES:
             infos.append(ProcInfo(pid, adj, _start_time(stat, boot), _stat_comm(stat)))
     return infos
+
+
+def _exited(procfs: ProcFiles, pid: int) -> bool:
+    """True for a process that exited, even if not yet reaped (a zombie keeps its comm and
+    oom_score_adj: a pidfile or comm match on it is "not running", never drift)."""
+    stat = procfs.read(pid, "stat")
+    return stat is None or parse_proc_state(stat) in EXITED_STATES
 
 
 def _read_adj(procfs: ProcFiles, pid: int) -> int | None:
@@ -307,20 +316,23 @@ def _init_processes(
             result[svc.name] = []
     for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
         adj = _read_adj(procfs, pid)
-        if adj is not None:
+        if adj is not None and not _exited(procfs, pid):
             result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
     return result
 
 
 def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -> list[ProcInfo]:
-    """The process a pidfile names; none if it exited or its PID now belongs to another
-    program (PID reuse: when the profile gives ``init.comm`` too, it must match)."""
+    """The process a pidfile names; none if it exited (a zombie not yet reaped included) or
+    its PID now belongs to another program (PID reuse: when the profile gives
+    ``init.comm`` too, it must match)."""
     pid = parse_pidfile(_safe_text(host, pidfile) or "")
     if pid is None:
         return []
     actual = (procfs.read(pid, "comm") or "").rstrip("\n")
     adj = _read_adj(procfs, pid)
     if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
+        return []
+    if _exited(procfs, pid):
         return []
     return [ProcInfo(pid, adj, comm=actual)]
 

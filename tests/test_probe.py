@@ -100,6 +100,24 @@ def test_a_pidfile_whose_pid_now_belongs_to_another_program_is_not_running(
     assert probe(Host(host_root), profile, ALL).processes["mydb"] == []
 
 
+def zombie(root: Path, pid: int, comm: str, adj: int) -> None:
+    """An exited process its parent has not reaped: /proc keeps comm and oom_score_adj."""
+    fake_proc(root, pid, comm, adj)
+    stat = root / "proc" / str(pid) / "stat"
+    stat.write_text(stat.read_text().replace(f"({comm}) S ", f"({comm}) Z "))
+
+
+def test_an_exited_but_unreaped_process_is_not_running_by_pidfile_comm_or_cgroup(
+    host_root: Path,
+) -> None:
+    zombie(host_root, 4321, "mydb", 0)  # the pidfile's daemon died
+    zombie(host_root, 79, "worker", 0)
+    state = probe(Host(host_root), make_profile(), ALL)
+    assert state.processes["mydb"] == []
+    assert [p.pid for p in state.processes["worker"]] == [77, 78]
+    assert _proc_infos(ProcFiles(Host(host_root)), [77, 79], 300, None) == [ProcInfo(77, 300)]
+
+
 def test_only_differing_processes_pay_for_start_time_and_name(host_root: Path) -> None:
     # One read (oom_score_adj) per healthy process; stat only to explain a difference.
     boot = 1764100000.0

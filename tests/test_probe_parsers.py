@@ -17,6 +17,7 @@ from oomcfg.liveparse import (
     parse_oom_score_adj,
     parse_pid_list,
     parse_pidfile,
+    parse_proc_state,
     parse_show,
     parse_start_ticks,
     parse_uptime,
@@ -92,6 +93,12 @@ def test_cap_eff_of_this_kind_of_machine_lacks_cap_sys_resource() -> None:
 def test_cgroup_procs_lists_the_main_process_and_its_forked_child() -> None:
     assert parse_pid_list(read("cgroup-procs-forker.txt")) == [46, 48]
     assert parse_pid_list("") == []
+
+
+def test_process_state_is_read_after_the_last_parenthesis() -> None:
+    assert parse_proc_state(read("proc-pid-stat-sandbox.txt")) == "S"
+    assert parse_proc_state("12 (a) Z (b) Z 1 12") == "Z"
+    assert parse_proc_state("12 (x)") is None
 
 
 def test_start_ticks_skip_a_comm_with_spaces_and_parentheses() -> None:
