@@ -140,13 +140,22 @@ def show_units(host: Host, systemctl: Sequence[str], units: Sequence[str]) -> di
     return props
 
 
-def adjust_pids(host: Host, pids: Sequence[int], adj: int) -> PidOutcome:
-    """Set oom_score_adj on every PID that differs; PIDs that vanish are skipped."""
+def adjust_pids(
+    host: Host, pids: Sequence[int], adj: int, control_group: str | None = None
+) -> PidOutcome:
+    """Set oom_score_adj on every PID that differs; PIDs that vanish are skipped.
+
+    With ``control_group``, a PID is written only while /proc/PID/cgroup still
+    puts it in that group: a PID that exited and was reused by an unrelated
+    process between listing and writing is left alone.
+    """
     from oomcfg.liveparse import parse_oom_score_adj  # noqa: PLC0415
 
     changed: list[int] = []
     kept: list[Kept] = []
     for pid in pids:
+        if control_group is not None and not _in_group(host, pid, control_group):
+            continue
         current = parse_oom_score_adj(host.proc_read(pid, "oom_score_adj") or "")
         if current is None or current == adj:
             continue  # gone (proc(5): /proc/PID vanished) or already right
@@ -179,13 +188,29 @@ def live_adjust(
     for unit, adj in targets:
         unit_props = props.get(unit)
         if unit_props is not None and unit_props.active_state in _RUNNING:
-            outcome = adjust_pids(host, _unit_pids(host, unit_props), adj)
+            pids, group = _unit_pids(host, unit_props)
+            outcome = adjust_pids(host, pids, adj, group)
             _report_unit(report, unit, adj, outcome, capable)
 
 
-def _unit_pids(host: Host, props: UnitProps) -> list[int]:
+def _unit_pids(host: Host, props: UnitProps) -> tuple[list[int], str | None]:
+    """The unit's PIDs, and the group they were listed from (None: MainPID only)."""
     pids = host.cgroup_procs(props.control_group) if props.control_group else []
-    return pids or ([props.main_pid] if props.main_pid else [])
+    if pids:
+        return pids, props.control_group
+    return ([props.main_pid] if props.main_pid else []), None
+
+
+def _in_group(host: Host, pid: int, control_group: str) -> bool:
+    # proc(5) /proc/PID/cgroup: the cgroup v2 line is "0::PATH", PATH relative
+    # to the *reader's* cgroup namespace, while systemd's ControlGroup is
+    # relative to its own: a reader outside a container's namespace sees a
+    # longer prefix. So the group must appear in PATH as whole components.
+    group = control_group.rstrip("/") + "/"
+    for line in (host.proc_read(pid, "cgroup") or "").splitlines():
+        if line.startswith("0::"):
+            return group in line[3:].rstrip("/") + "/"
+    return False
 
 
 def _report_unit(

@@ -9,6 +9,7 @@ works; lowering fails with EACCES here because root lacks CAP_SYS_RESOURCE).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -82,7 +83,7 @@ class Rig:
         (base / "cgroup.controllers").write_text("memory pids\n")
         (base / "cgroup.procs").write_text("")
         group = base / control_group.strip("/")
-        group.mkdir(parents=True)
+        group.mkdir(parents=True, exist_ok=True)
         (group / "cgroup.procs").write_text("".join(f"{p}\n" for p in pids))
 
 
@@ -110,6 +111,17 @@ def sleeper() -> Iterator[int]:
     yield child.pid
     child.kill()
     child.wait()
+
+
+def real_group(pid: int) -> str:
+    """The cgroup v2 path /proc/PID/cgroup gives (apply checks it before each write)."""
+    lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    return next(line[3:] for line in lines if line.startswith("0::"))
+
+
+#: The fixture cgroup tree mirrors where the test's processes really are, since
+#: apply re-checks /proc/PID/cgroup before writing (PID reuse).
+GROUP = real_group(os.getpid())
 
 
 def adj_of(pid: int) -> int:
@@ -193,14 +205,14 @@ def test_each_failing_sysctl_key_is_reported_with_its_reason(rig: Rig) -> None:
 def test_running_units_processes_get_the_new_value_vanished_pids_are_fine(
     live_rig: Rig, sleeper: int
 ) -> None:
-    live_rig.cgroup("/system.slice/web.service", [sleeper, 4_000_000])  # 2nd PID: gone
+    live_rig.cgroup(GROUP, [sleeper, 4_000_000])  # 2nd PID: gone
     live_rig.units(
         **{
             "web.service": {
                 "Id": "web.service",
                 "ActiveState": "active",
                 "MainPID": str(sleeper),
-                "ControlGroup": "/system.slice/web.service",
+                "ControlGroup": GROUP,
             },
         }
     )
@@ -218,19 +230,32 @@ def test_running_units_processes_get_the_new_value_vanished_pids_are_fine(
     assert (again.exit_code, again.effects.done) == (ExitCode.OK, [])
 
 
+def test_a_listed_pid_now_in_another_cgroup_is_left_alone(live_rig: Rig, sleeper: int) -> None:
+    # The PID was listed for the unit, but /proc/PID/cgroup puts it elsewhere:
+    # the unit's process exited and the number was reused. Never touch it.
+    elsewhere = GROUP.rstrip("/") + "/system.slice/web.service"
+    live_rig.cgroup(elsewhere, [sleeper])
+    live_rig.units(
+        **{"web.service": {"Id": "web.service", "ActiveState": "active", "ControlGroup": elsewhere}}
+    )
+    outcome = live_rig.apply([dropin("web.service", 300)], [("web.service", 300)])
+    assert (outcome.exit_code, adj_of(sleeper)) == (ExitCode.OK, 0)
+    assert outcome.effects.done == ["systemctl daemon-reload"]
+
+
 def test_lowering_without_cap_sys_resource_says_who_keeps_what_and_how_to_fix(
     live_rig: Rig, sleeper: int
 ) -> None:
     if Host().has_cap_sys_resource():
         pytest.skip("this process has CAP_SYS_RESOURCE: lowering would succeed")
     Path(f"/proc/{sleeper}/oom_score_adj").write_text("300")
-    live_rig.cgroup("/system.slice/web.service", [sleeper])
+    live_rig.cgroup(GROUP, [sleeper])
     live_rig.units(
         **{
             "web.service": {
                 "Id": "web.service",
                 "ActiveState": "active",
-                "ControlGroup": "/system.slice/web.service",
+                "ControlGroup": GROUP,
             }
         }
     )
@@ -249,7 +274,7 @@ def test_lowering_without_cap_sys_resource_says_who_keeps_what_and_how_to_fix(
 def test_no_live_leaves_processes_alone_and_says_a_restart_is_needed(
     live_rig: Rig, sleeper: int
 ) -> None:
-    live_rig.cgroup("/system.slice/web.service", [sleeper])
+    live_rig.cgroup(GROUP, [sleeper])
     outcome = live_rig.apply([dropin("web.service", 300)], [("web.service", 300)], live=False)
     assert adj_of(sleeper) == 0
     assert outcome.effects.notes == [
