@@ -323,7 +323,12 @@ class PathSpec(TextSpec):
 
 
 class ListSpec(Spec):
-    """A non-empty list of texts, returned as a tuple of ``(text, Position)`` or of texts."""
+    """A non-empty list of texts, returned as a tuple of ``(text, Position)`` or of texts.
+
+    A list ``with_positions`` (``extends:``) keeps its valid items when one is
+    bad, so the loader still follows them and reports their problems in the
+    same run; the bad item's error already makes the profile invalid.
+    """
 
     def __init__(self, item: TextSpec, with_positions: bool = False, min_items: int = 1) -> None:
         self.item, self.with_positions, self.min_items = item, with_positions, min_items
@@ -337,10 +342,10 @@ class ListSpec(Spec):
         if len(node.items) < self.min_items:
             return ctx.error("OC026", node, f"{label} is an empty list", "leave the key out")
         checked = [(self.item.check(item, f"{label} item", ctx), item) for item in node.items]
+        if self.with_positions:
+            return tuple((value, ctx.pos(item)) for value, item in checked if value is not INVALID)
         if any(value is INVALID for value, _ in checked):
             return INVALID
-        if self.with_positions:
-            return tuple((value, ctx.pos(item)) for value, item in checked)
         return tuple(value for value, _ in checked)
 
     def json(self) -> JSON:

@@ -62,7 +62,7 @@ class _Loader:
             return
         self.done.add(key)
         if at is not None and not path.is_file():
-            self.error("OC060", at, f"extended profile {shown!r} does not exist")
+            self.error("OC060", at, f"extended profile {shown!r} {_not_a_file(path)}")
             return
         node, diags = load_yaml_file(path, shown)
         self.diags.extend(diags)
@@ -94,6 +94,23 @@ class _Loader:
             self.error("OC062", pos, f"extends entry {entry!r} is neither a preset name nor a "
                        "path", "write a preset such as 'base-server' ([a-z0-9][a-z0-9_-]*) or "
                        "a path such as './base.yaml'")
+
+    def argument(self, arg: str) -> None:
+        """One profile named on the command line: a file, or a shipped preset.
+
+        ``preset:NAME`` always means the preset (the name render's headers
+        use). A bare ``NAME`` that is not a file here but is a shipped preset
+        means the preset too, as in ``extends:``: ``oomcfg render base-server``
+        does what a user expects. A file of that name wins, since the shell
+        argument names what is there.
+        """
+        if arg.startswith(_PRESET_PREFIX):
+            name = arg.removeprefix(_PRESET_PREFIX)
+            self.preset(name, Position(arg), ())
+        elif _is_shipped_preset(arg) and not os.path.lexists(arg):
+            self.preset(arg, Position(arg), ())
+        else:
+            self.include(Path(arg), arg)
 
     def preset(self, name: str, pos: Position, chain: tuple[tuple[str, str], ...]) -> None:
         """A shipped preset: ``profiles/NAME.yaml`` from the wheel or the checkout."""
@@ -134,11 +151,34 @@ def check_profiles(paths: Sequence[str | Path]) -> tuple[Profile | None, list[Di
         loader.error("OC021", None, "no profile given", "name at least one profile file")
     with _gc_paused():
         for path in paths:
-            loader.include(Path(path), str(path))
+            loader.argument(str(path))
         profile = build_profile(loader.merged, loader.anchors, tuple(loader.sources),
                                 loader.diags)
     loader.diags.sort(key=Diagnostic.sort_key)
     return profile, loader.diags
+
+
+#: How a shipped preset is named on the command line and in rendered headers.
+_PRESET_PREFIX = "preset:"
+
+
+def _is_shipped_preset(name: str) -> bool:
+    """Whether ``name`` is a shipped preset's name (``base-server``), not a path."""
+    if not PRESET_NAME_RE.fullmatch(name):
+        return False
+    try:
+        return (profiles_dir() / f"{name}.yaml").is_file()
+    except FileNotFoundError:
+        return False
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be an extended profile, in words (it is not a regular file)."""
+    if path.is_dir():
+        return "is a directory, not a profile file"
+    if path.exists():
+        return "is not a regular file (a FIFO, socket or device)"
+    return "does not exist"
 
 
 @contextmanager

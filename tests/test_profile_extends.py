@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from oomcfg import profile as profile_module
 from oomcfg.diagnostics import Position
 from oomcfg.model import Size, Tier
 from oomcfg.profile import check_profiles, explain, load_profiles
+from oomcfg.resources import profiles_dir
 
 EXT = Path(__file__).parent / "data" / "profiles" / "extends"
 G = 1 << 30
@@ -163,3 +165,63 @@ def test_explain_says_which_file_of_the_chain_set_each_value() -> None:
     assert rows["services.db.oom_policy"] == ("kill", f"{shown('grandchild.yaml')}:5:17")
     assert rows["services.db.memory.max"] == ("12G", f"{shown('child.yaml')}:11:19")
     assert rows["description"] == ("child", f"{shown('child.yaml')}:3:14")
+
+
+def test_an_extends_entry_that_is_not_a_regular_file_says_what_it_is(tmp_path: Path) -> None:
+    """A directory or FIFO exists: "does not exist" would send the user looking elsewhere."""
+    (tmp_path / "conf.d").mkdir()
+    os.mkfifo(tmp_path / "pipe.yaml")
+    me = tmp_path / "me.yaml"
+    me.write_text("oomcfg: 1\nextends: [./conf.d, ./pipe.yaml, ./gone.yaml, /dev/null]\n")
+    _, diags = check_profiles([me])
+    assert [(str(d.pos), d.code, d.message) for d in diags] == [
+        (f"{me}:2:11", "OC060",
+         f"extended profile '{tmp_path}/conf.d' is a directory, not a profile file"),
+        (f"{me}:2:21", "OC060", f"extended profile '{tmp_path}/pipe.yaml' is not a regular file "
+                                "(a FIFO, socket or device)"),
+        (f"{me}:2:34", "OC060", f"extended profile '{tmp_path}/gone.yaml' does not exist"),
+        (f"{me}:2:47", "OC060", "extended profile '/dev/null' is not a regular file "
+                                "(a FIFO, socket or device)"),
+    ]
+
+
+def test_every_extends_entry_is_checked_even_when_one_is_empty(tmp_path: Path) -> None:
+    me = tmp_path / "me.yaml"
+    me.write_text("oomcfg: 1\nextends: [./gone.yaml, '', 'Not A Name', 7]\n")
+    _, diags = check_profiles([me])
+    assert [(str(d.pos), d.code) for d in diags] == [
+        (f"{me}:2:11", "OC060"), (f"{me}:2:24", "OC026"), (f"{me}:2:28", "OC062"),
+        (f"{me}:2:42", "OC022")]
+
+
+@pytest.mark.parametrize("spelling", ["preset:base-server", "base-server"])
+def test_a_shipped_preset_can_be_named_on_the_command_line(
+    spelling: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`oomcfg render base-server` does what `extends: [base-server]` does."""
+    monkeypatch.chdir(tmp_path)
+    by_name = load_profiles([spelling])
+    by_path = load_profiles([profiles_dir() / "base-server.yaml"])
+    assert by_name == by_path
+
+
+def test_a_file_in_the_current_directory_wins_over_a_preset_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shell argument names what is there; `preset:NAME` always means the preset."""
+    monkeypatch.chdir(tmp_path)
+    Path("base-server").write_text("oomcfg: 1\ndescription: mine\n")
+    assert load_profiles(["base-server"]).description == "mine"
+    assert load_profiles(["preset:base-server"]).description != "mine"
+
+
+def test_an_unknown_preset_on_the_command_line_lists_the_shipped_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, diags = check_profiles(["preset:nope", "nope"])
+    assert [(d.code, str(d.pos), d.message) for d in diags] == [
+        ("OC013", "nope", "cannot read file: No such file or directory"),
+        ("OC060", "preset:nope", "no shipped preset named 'nope'"),
+    ]
+    assert diags[1].hint.startswith("presets: base-server, ")
