@@ -19,6 +19,7 @@ _C_INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 _SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([KMGTPEB]?)")
 _SHIFT = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 _PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
+_QUOTED = re.compile(r"""(["'])\s*([-+]?[0-9][0-9A-Za-z.%]*)\s*\1""")
 
 
 def parse_c_int(text: str) -> int | None:
@@ -39,6 +40,23 @@ def is_surprising_int(text: str) -> bool:
     """True for an integer a human would misread: leading zero (octal) or ``0x`` (hex)."""
     digits = text.strip().lstrip("+-")
     return bool(_C_INT.fullmatch(text.strip())) and len(digits) > 1 and digits.startswith("0")
+
+
+def quoted_number(text: str) -> str | None:
+    """The number inside quotes (``"-500"`` -> ``-500``): systemd and the kernel keep quotes."""
+    match = _QUOTED.fullmatch(text.strip())
+    return match[2] if match else None
+
+
+def bad_octal(text: str) -> bool:
+    """A leading-zero number with an 8 or 9 (``-0900``): strtol(base 0) rejects it."""
+    digits = text.strip().lstrip("+-")
+    return (
+        len(digits) > 1
+        and digits.startswith("0")
+        and digits.isdigit()
+        and (parse_c_int(text) is None)
+    )
 
 
 def parse_unit_size(text: str) -> Size | None:

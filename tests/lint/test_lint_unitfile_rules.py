@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lintcheck import file_problems
+from lintcheck import file_problems, lint_tree
 
 OOMCFG_DROPIN = """\
 # oomcfg: managed file, do not edit (changes are overwritten by 'oomcfg apply')
@@ -112,6 +112,41 @@ class TestInvalidOomValue:
     def test_sysctl_out_of_range(self, tmp_path: Path) -> None:
         files = {"sysctl.d/90.conf": "vm.panic_on_oom = 3\nvm.swappiness = 60\nvm.foo = x\n"}
         assert file_problems(tmp_path, files, "OC144") == [("90.conf", 1, 1)]
+
+    def test_sysctl_messages_say_what_the_kernel_does(self, tmp_path: Path) -> None:
+        """panic_on_oom's handler has bounds; oom_dump_tasks takes any int (proc_dointvec)."""
+        files = {
+            "sysctl.d/90.conf": "vm.panic_on_oom = 3\nvm.oom_dump_tasks = 5\nkernel.panic = x\n"
+        }
+        result = lint_tree(tmp_path, files)
+        assert [f.message for f in result.findings if f.code == "OC144"] == [
+            "vm.panic_on_oom = 3 is outside the kernel's range 0..2: the write fails and the "
+            "key keeps its previous value",
+            "vm.oom_dump_tasks = 5 is outside 0..1, the values that mean something; the kernel "
+            "takes any integer",
+            "kernel.panic = x is not an integer: the write fails and the key keeps its previous "
+            "value",
+        ]
+
+    def test_quoted_or_bad_octal_numbers_are_left_to_the_specific_rules(
+        self, tmp_path: Path
+    ) -> None:
+        files = {
+            "a.service": '[Service]\nOOMScoreAdjust="-500"\nMemoryMax="1G"\n',
+            "b.service": "[Service]\nOOMScoreAdjust=-0900\n",
+            "sysctl.d/1.conf": 'vm.panic_on_oom = "1"\nvm.swappiness = 090\n',
+        }
+        result = lint_tree(tmp_path, files)
+        found = sorted(
+            (Path(f.pos.path).name, f.pos.line, f.code) for f in result.findings if f.pos
+        )
+        assert found == [
+            ("1.conf", 1, "OC146"),
+            ("1.conf", 2, "OC145"),
+            ("a.service", 2, "OC146"),
+            ("a.service", 3, "OC146"),
+            ("b.service", 2, "OC145"),
+        ]
 
 
 class TestOctalOrHexNumber:

@@ -7,11 +7,27 @@ from collections.abc import Callable, Iterator, Mapping
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.lint.directives import directive
 from oomcfg.lint.rule import LintContext, Rule, SysctlFile, UnitFile, entry_pos
-from oomcfg.lint.values import parse_c_int, parse_unit_percent, parse_unit_size
+from oomcfg.lint.values import (
+    bad_octal,
+    parse_c_int,
+    parse_unit_percent,
+    parse_unit_size,
+    quoted_number,
+)
 from oomcfg.model import OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN
-from oomcfg.sysctls import KNOWN
+from oomcfg.sysctls import KNOWN, KnownSysctl
 
 Check = Callable[[str], str | None]
+
+#: Known keys whose kernel handler takes any integer (proc_dointvec, or only a lower
+#: bound of 0): oomcfg's range there is what means something, not what the write takes.
+#: mm/oom_kill.c (oom_kill_allocating_task, oom_dump_tasks), kernel/panic.c
+#: (panic_on_oops), mm/page_alloc.c (min_free_kbytes: extra1 = 0 only).
+_KERNEL_TAKES_ANY = frozenset(
+    {"vm.oom_kill_allocating_task", "vm.oom_dump_tasks", "kernel.panic_on_oops",
+     "vm.min_free_kbytes"}
+)  # fmt: skip
+_WRITE_FAILS = "the write fails and the key keeps its previous value"
 
 
 def _adj(text: str) -> str | None:
@@ -54,6 +70,10 @@ class InvalidOomValue(Rule):
     ``ManagedOOMMemoryPressure=yes`` are logged once at daemon-reload and then
     ignored: the unit starts unprotected and ``systemd-analyze verify`` still
     exits 0. Out-of-range sysctls (``vm.panic_on_oom = 3``) fail at boot.
+    A few keys take any integer (``vm.oom_dump_tasks = 5``); there the
+    finding says so and asks for the value that means what is intended.
+    Quoted numbers and leading-zero numbers are left to OC146 and OC145,
+    which say how to write them.
 
     Bad::
 
@@ -81,7 +101,7 @@ class InvalidOomValue(Rule):
             known = directive(entry.key)
             check = CHECKS.get(known.name) if known is not None and entry.value else None
             allowed = check(entry.value) if check is not None else None
-            if allowed is not None:
+            if allowed is not None and not _said_better(entry.value):
                 yield self.finding(
                     f"{entry.key}={entry.value} is rejected by systemd, which then ignores "
                     "the setting", entry_pos(entry), f"allowed: {allowed}",
@@ -91,11 +111,28 @@ class InvalidOomValue(Rule):
         """Known keys must hold an integer within the kernel's range."""
         for entry in sysctl.entries:
             known = KNOWN.get(entry.key)
-            value = parse_c_int(entry.value) if known is not None else None
-            if known is None or (value is not None and known.minimum <= value <= known.maximum):
-                continue
-            yield self.finding(
-                f"{entry.key} = {entry.value} is not accepted by the kernel",
-                entry_pos(entry),
-                f"allowed: an integer {known.minimum}..{known.maximum} ({known.doc})",
-            )
+            problem = _sysctl_problem(known, entry.value) if known is not None else None
+            if problem is not None and known is not None and not _said_better(entry.value):
+                yield self.finding(
+                    f"{entry.key} = {entry.value} {problem}",
+                    entry_pos(entry),
+                    f"allowed: an integer {known.minimum}..{known.maximum} ({known.doc})",
+                )
+
+
+def _said_better(text: str) -> bool:
+    """Quoted numbers and bad octal have their own rules (OC146, OC145) with a fix."""
+    return quoted_number(text) is not None or bad_octal(text)
+
+
+def _sysctl_problem(known: KnownSysctl, text: str) -> str | None:
+    """What the kernel does with ``text``, or None when it is in range."""
+    value = parse_c_int(text)
+    if value is None:
+        return f"is not an integer: {_WRITE_FAILS}"
+    if known.minimum <= value <= known.maximum:
+        return None
+    span = f"{known.minimum}..{known.maximum}"
+    if known.key in _KERNEL_TAKES_ANY:
+        return f"is outside {span}, the values that mean something; the kernel takes any integer"
+    return f"is outside the kernel's range {span}: {_WRITE_FAILS}"

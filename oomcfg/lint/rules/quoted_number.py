@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.lint.directives import directive
 from oomcfg.lint.rule import LintContext, Rule, SysctlFile, UnitFile, entry_pos
-
-_QUOTED = re.compile(r"""(["'])\s*[-+]?[0-9][0-9A-Za-z.%]*\s*\1""")
+from oomcfg.lint.values import quoted_number
 
 
 class QuotedNumber(Rule):
@@ -49,9 +47,10 @@ class QuotedNumber(Rule):
             yield from self._check(entry.key + " =", entry.value, entry_pos(entry))
 
     def _check(self, what: str, text: str, pos: Position) -> Iterator[Diagnostic]:
-        if _QUOTED.fullmatch(text.strip()):
+        inner = quoted_number(text)
+        if inner is not None:
             yield self.finding(
                 f"{what} {text}: the quotes are part of the value, so it is not a number",
                 pos,
-                f"write {text.strip()[1:-1].strip()} without quotes",
+                f"write {inner} without quotes",
             )
