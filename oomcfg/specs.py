@@ -286,6 +286,10 @@ class MapSpec(Container):
         return schema
 
 
+#: Characters of a bad name quoted in OC048; the rest is counted, not echoed.
+_SHOWN_NAME = 40
+
+
 class DictSpec(Container):
     """A mapping keyed by user-chosen names (``services:``), each value a :class:`MapSpec`."""
 
@@ -306,12 +310,24 @@ class DictSpec(Container):
             name = key.value
             if not (isinstance(name, str) and len(name) <= self.max_key_len
                     and self.key_re.fullmatch(name)):
-                ctx.error("OC048", key, f"invalid {self.what} name {key.text!r}",
-                          f"allowed: {self.key_doc}, at most {self.max_key_len} characters")
+                self._bad_name(key, value, path, ctx)
                 continue
             sub = (*path, name)
             ctx.anchors.setdefault(sub, ctx.pos(key))
             self.value.walk(value, sub, ctx)
+
+    def _bad_name(self, key: YScalar, value: YNode, path: Path, ctx: Ctx) -> None:
+        """OC048, then the body's own problems (checked, but kept out of the profile).
+
+        Every problem in one run: fixing the name must not reveal a second
+        round of errors. The body is walked into a scratch context that shares
+        only the diagnostics list.
+        """
+        shown = repr(key.text) if len(key.text) <= _SHOWN_NAME else (
+            f"{key.text[:_SHOWN_NAME]!r}... ({len(key.text)} characters)")
+        ctx.error("OC048", key, f"invalid {self.what} name {shown}",
+                  f"allowed: {self.key_doc}, at most {self.max_key_len} characters")
+        self.value.walk(value, (*path, key.text), Ctx(ctx.file, ctx.diags, ctx.codes))
 
     def json(self) -> JSON:
         """``object`` whose property names match the key pattern."""

@@ -260,6 +260,20 @@ def test_service_names_are_restricted(tmp_path: Path) -> None:
     assert problems(tmp_path, text) == [("OC048", 3, 3)]
 
 
+def test_a_bad_service_name_does_not_hide_the_problems_of_its_body(tmp_path: Path) -> None:
+    """Every problem in one run: fixing the name must not reveal a second round."""
+    text = HEAD + "  'my app':\n    unit: 'föö.service'\n    oom_score_adj: 1001\n    tyer: x\n"
+    assert problems(tmp_path, text) == [
+        ("OC048", 3, 3), ("OC040", 4, 11), ("OC025", 5, 20), ("OC020", 6, 5)]
+
+
+def test_a_very_long_bad_service_name_is_shortened_in_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(HEAD + f"  '{'x' * 1000}!': {{unit: a.service}}\n")
+    _, (diag,) = check_profiles([path])
+    assert diag.message == f"invalid service name '{'x' * 40}'... (1001 characters)"
+
+
 # --- sysctl ---------------------------------------------------------------------------
 
 
