@@ -20,6 +20,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -293,25 +294,52 @@ files = etc/supervisor/conf.d/*.conf
 """
 
 
+def start_supervisord(tmp_path: Path, reaper: Reaper, score: int) -> subprocess.Popen[str]:
+    """A real supervisord in ``tmp_path`` whose conf.d holds the rendered program."""
+    write(tmp_path, render("supervisord", one_service(score, hostile_command(tmp_path))))
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(SUPERVISORD_CONF.format(tmp=tmp_path))
+    return reaper.child(subprocess.Popen(
+        [str(SUPERVISORD), "-c", str(conf)], cwd=tmp_path, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+
+def supervisorctl(tmp_path: Path, *args: str) -> str:
+    """``supervisorctl`` against the test's supervisord; its stdout."""
+    return subprocess.run([str(SUPERVISORD.parent / "supervisorctl"), "-c",
+                           str(tmp_path / "supervisord.conf"), *args], capture_output=True,
+                          text=True, check=False, timeout=30).stdout
+
+
 def test_real_supervisord_starts_the_program_with_its_score_and_literal_argv(
     tmp_path: Path, reaper: Reaper,
 ) -> None:
-    write(tmp_path, render("supervisord", one_service(300, hostile_command(tmp_path))))
-    conf = tmp_path / "supervisord.conf"
-    conf.write_text(SUPERVISORD_CONF.format(tmp=tmp_path))
-    supervisord = reaper.child(subprocess.Popen(
-        [str(SUPERVISORD), "-c", str(conf)], cwd=tmp_path, text=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    supervisord = start_supervisord(tmp_path, reaper, 300)
     assert wait_for(tmp_path / "argv.txt", timeout=30) == repr(list(HOSTILE))
-    ctl = subprocess.run([str(SUPERVISORD.parent / "supervisorctl"), "-c", str(conf),
-                          "pid", "dummy"], capture_output=True, text=True, check=False,
-                         timeout=30)
-    pid = int(ctl.stdout)
+    pid = int(supervisorctl(tmp_path, "pid", "dummy"))
     reaper.pid(pid, comm_of(pid) or "?")  # after supervisord: it stops its program first
     assert score_of(pid) == 300
     assert Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == \
         str(supervisord.pid)  # a direct child: choom exec'd the daemon in place
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_real_supervisord_shows_a_program_it_cannot_lower_fatal_with_chooms_reason(
+    tmp_path: Path, reaper: Reaper,
+) -> None:
+    """docs/init-systems.md: choom exits 1 without starting the program; supervisord
+    retries (startretries=3, backing off 1, 2, 3 s), then shows it FATAL; the program's
+    stderr log holds choom's reason."""
+    if can_lower():
+        pytest.skip("lowering works here: the program starts")
+    start_supervisord(tmp_path, reaper, -500)
+    deadline = time.monotonic() + 60
+    while "FATAL" not in (status := supervisorctl(tmp_path, "status", "dummy")):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    assert "choom: failed to set score adjust value: Permission denied" in \
+        supervisorctl(tmp_path, "tail", "dummy", "stderr")
+    assert not (tmp_path / "argv.txt").exists()
 
 
 # --- through the command line: YAML -> oomcfg apply -> run what it installed -----------------
