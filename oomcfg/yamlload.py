@@ -470,15 +470,19 @@ def _findings(
     ]
 
 
-def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> str | None:
-    """Strict UTF-8 decode; each run of bad bytes becomes OC002 at its first byte."""
+def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> tuple[str, bool]:
+    """Strict UTF-8 decode: ``(text, True)``, or OC002 per run of bad bytes and False.
+
+    The text is returned either way (a bad byte b as U+DC00 + b), so the
+    other byte-level checks still run on it and report in the same run.
+    """
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), True
     except UnicodeDecodeError:
-        text = data.decode("utf-8", "surrogateescape")  # bad byte b -> U+DC00 + b
+        text = data.decode("utf-8", "surrogateescape")
     template = "invalid UTF-8 byte 0x{:02x}"
     diags.extend(_findings(_BAD_BYTES, text, path, "OC002", template, offset=0xDC00))
-    return None
+    return text, False
 
 
 def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
@@ -554,8 +558,9 @@ def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
         message = f"file is larger than {MAX_BYTES} bytes"
         return None, [_diag("OC001", message, Position(path))]
     diags: list[Diagnostic] = []
-    text = _decode(data, path, diags)
-    if text is None or not _check_text(text, path, diags):
+    text, decoded = _decode(data, path, diags)
+    if not _check_text(text, path, diags) or not decoded:
+        diags.sort(key=Diagnostic.sort_key)
         return None, diags
     root = _parse(data, path, diags)
     if isinstance(root, YScalar) and root.value is None and not root.text and not root.quoted:

@@ -230,6 +230,12 @@ def test_invalid_utf8_points_at_the_bad_byte() -> None:
     assert "invalid UTF-8 byte 0xe9" in messages(b"b: caf\xe9\n")[0]
 
 
+def test_bad_utf8_does_not_hide_a_bom_or_control_characters() -> None:
+    """Every byte-level problem in one run: the BOM, the NUL and the bad byte."""
+    assert problems(b"\xef\xbb\xbfa: 1\nb: x\x00y\nc: \xff\n") == [
+        ("OC002", 1, 1), ("OC003", 2, 5), ("OC002", 3, 4)]
+
+
 def test_utf16_file_is_not_utf8() -> None:
     assert problems("a: 1\n".encode("utf-16"))[0] == ("OC002", 1, 1)
 
