@@ -100,7 +100,7 @@ def _take(run: _Run, item: Found) -> None:
         _unreadable(run, Unreadable(item.path, read.error))
         return
     run.result.linted.append(str(item.path))
-    run.suppressor.add_file(str(item.path), read.text)
+    run.suppressor.add_file(str(item.path), read.text, trailing=False)
     if item.kind == "sysctl":
         parsed, diags = sysctl_file(item.path, read.text)
         run.sysctls.append(parsed)

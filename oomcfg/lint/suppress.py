@@ -29,14 +29,18 @@ class Suppression:
     used: set[str] = field(default_factory=set)
 
 
-def scan(text: str, path: str) -> dict[int, Suppression]:
-    """Line -> suppression for every ``oomcfg: disable=`` comment in ``text``."""
+def scan(text: str, path: str, *, trailing: bool = True) -> dict[int, Suppression]:
+    """Line -> suppression for every ``oomcfg: disable=`` comment in ``text``.
+
+    ``trailing=False`` (unit and sysctl.d files) accepts whole-line comments
+    only: there a ``#`` after a value is part of the value, not a comment.
+    """
     found: dict[int, Suppression] = {}
     if "disable=" not in text:
         return found  # the common case, and the only cost for a 10,000-service profile
     for lineno, line in enumerate(text.split("\n"), start=1):
         match = _DIRECTIVE.search(line) if "disable=" in line else None
-        if match is None:
+        if match is None or not (trailing or line[: match.start()].strip() == ""):
             continue
         names = (n.strip() for n in match[1].split(","))
         codes = frozenset(r.code for n in names if n and (r := find_rule(n)) is not None)
@@ -50,9 +54,9 @@ class Suppressor:
     def __init__(self) -> None:
         self.by_path: dict[str, dict[int, Suppression]] = {}
 
-    def add_file(self, path: str, text: str) -> None:
-        """Scan one linted file (only linted files can suppress)."""
-        self.by_path[path] = scan(text, path)
+    def add_file(self, path: str, text: str, *, trailing: bool = True) -> None:
+        """Scan one linted file (only linted files can suppress); see :func:`scan`."""
+        self.by_path[path] = scan(text, path, trailing=trailing)
 
     def keep(self, finding: Diagnostic) -> bool:
         """False when a suppression on the finding's line or the line above names its code."""

@@ -206,6 +206,16 @@ class TestInlineSuppression:
         files = {"a.service": "[Service]\n# oomcfg: disable=OC140\nMemoryLimit=1G\n"}
         assert codes(lint_tree(tmp_path, files)) == []
 
+    def test_a_trailing_directive_in_unit_or_sysctl_files_is_part_of_the_value(
+        self, tmp_path: Path
+    ) -> None:
+        """systemd and sysctl.d have no trailing comments: it cannot silence its own line."""
+        files = {
+            "a.service": "[Service]\nOOMScoreAdjust=-900 # oomcfg: disable=OC144\n",
+            "sysctl.d/1.conf": "vm.swappiness = 10 # oomcfg: disable=OC253\n",
+        }
+        assert codes(lint_tree(tmp_path, files)) == ["OC144", "OC144", "OC253"]
+
     def test_an_unused_suppression_is_a_warning(self, tmp_path: Path) -> None:
         text = HEADER + "sysctl:\n  vm.oom_dump_tasks: 1  # oomcfg: disable=OC107\n"
         result = lint_tree(tmp_path, {"p.yaml": text})
