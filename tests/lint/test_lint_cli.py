@@ -154,6 +154,21 @@ def test_schema_prints_the_profile_json_schema() -> None:
     assert schema["type"] == "object" and "services" in schema["properties"]
 
 
+def test_the_printed_schema_accepts_every_shipped_preset() -> None:
+    """What an editor gets from `oomcfg schema` (not only the function) validates the presets."""
+    import jsonschema
+
+    from oomcfg.yamlload import load_yaml, to_python
+
+    validator = jsonschema.Draft202012Validator(json.loads(run("schema")[1]))
+    presets = sorted(profiles_dir().glob("*.yaml"))
+    assert len(presets) >= 5
+    for preset in presets:
+        root, diags = load_yaml(preset.read_bytes(), str(preset))
+        assert root is not None and not diags, preset
+        assert [e.message for e in validator.iter_errors(to_python(root))] == [], preset.name
+
+
 def test_docs_list_every_rule_with_its_slug_and_severity() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "lint.md").read_text()
     for rule in RULES:
