@@ -4,7 +4,7 @@ Found by walking up from each linted file (the nearest one wins, like
 ``.editorconfig``), or given once with ``--config FILE`` for every file::
 
     disable: [OC107, too-many-protected]     # codes or slugs
-    enable: [OC107]                          # wins over disable (for a subtree's config)
+    enable: [OC107]                          # wins over disable in this same file
     severity:
       OC111: error                           # error | warning | info
     ignore:
