@@ -38,6 +38,11 @@ COMPOSE_RE = re.compile(r"[a-zA-Z0-9._-]{1,255}")
 #: injects a line; a tab before ';' starts a supervisord comment.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
+#: execve(2), "Limits on size of arguments and environment": one argument string
+#: may be at most MAX_ARG_STRLEN (32 pages = 131072 bytes) including its NUL, or
+#: exec fails with E2BIG and the daemon never starts.
+MAX_ARG_BYTES = 131072 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -142,11 +147,21 @@ def _command(service: Service, spec: InitSpec, problems: Problems) -> tuple[str,
         problems.add("OC083", "init-command-invalid", field,
                      f"{field} must start with the program to run (not empty, not an option)")
         return None
-    bad = [word for word in argv if CONTROL.search(word)]
-    for word in bad:
-        problems.add("OC083", "init-command-invalid", field,
-                     f"{field} word {word!r} contains a control character (newline, tab, NUL)")
-    return None if bad else argv
+    bad = [_word_problem(field, i, word) for i, word in enumerate(argv, 1)]
+    for problem in filter(None, bad):
+        problems.add("OC083", "init-command-invalid", field, problem)
+    return None if any(bad) else argv
+
+
+def _word_problem(field: str, index: int, word: str) -> str | None:
+    """Why word ``index`` (1-based) of ``field`` cannot be passed to the daemon, or None."""
+    if CONTROL.search(word):
+        return f"{field} word {word!r} contains a control character (newline, tab, NUL)"
+    size = len(word.encode())
+    if size > MAX_ARG_BYTES:
+        return (f"{field} word {index} is {size} bytes: exec(2) refuses an argument longer "
+                f"than {MAX_ARG_BYTES} bytes (MAX_ARG_STRLEN)")
+    return None
 
 
 def _check_unit(service: Service, problems: Problems) -> bool:

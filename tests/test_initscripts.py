@@ -259,6 +259,17 @@ def test_command_with_control_characters_or_no_program_is_rejected(
         assert [code for code, _ in errors(kind, with_services(svc(command=argv)))] == ["OC083"]
 
 
+def test_a_word_longer_than_exec_accepts_is_refused_not_rendered_into_a_dead_script() -> None:
+    """execve(2): one argument string may be at most MAX_ARG_STRLEN (32 pages, 131072
+    bytes with its NUL), else E2BIG: the run script would never start the daemon."""
+    fits, too_long = "é" * 65535 + "x", "é" * 65536  # 131071 and 131072 bytes of UTF-8
+    assert len(run("runit", with_services(svc(command=("/bin/app", fits))))) == 1
+    for kind in ("runit", "supervisord"):
+        assert errors(kind, with_services(svc(command=("/bin/app", too_long)))) == [(
+            "OC083", "services.app.init.command word 2 is 131072 bytes: exec(2) refuses an "
+            "argument longer than 131071 bytes (MAX_ARG_STRLEN)")]
+
+
 @pytest.mark.parametrize("word", ["a ;b", "x #y", "%(here)s/x"])
 def test_supervisord_refuses_words_its_ini_parser_would_cut_or_rewrite(word: str) -> None:
     profile = with_services(svc(command=("/bin/app", word)))
