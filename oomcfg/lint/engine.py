@@ -33,6 +33,7 @@ from oomcfg.lint.view import PolicyView, view_from_files, view_from_profile
 
 UNREADABLE_CODE, UNREADABLE_SLUG = "OC303", "file-unreadable"
 _LOADER_UNREADABLE = "OC013"  # oomcfg.yamlload: the profile cannot be read
+_LOADER_UNREADABLE_PREFIX = "cannot read file: "  # ... then the OS's reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,10 @@ def _lint_profile(run: _Run, path: Path) -> None:
 
     profile, diags = check_profiles([path])
     run.raw.extend(diags)
-    if any(d.code == _LOADER_UNREADABLE for d in diags):
-        run.result.unreadable.append(Unreadable(path, "cannot be read"))
+    unreadable = next((d for d in diags if d.code == _LOADER_UNREADABLE), None)
+    if unreadable is not None:
+        reason = unreadable.message.removeprefix(_LOADER_UNREADABLE_PREFIX)
+        run.result.unreadable.append(Unreadable(path, reason))
         return
     run.result.linted.append(str(path))
     read = read_text(path)

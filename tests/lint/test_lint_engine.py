@@ -54,6 +54,13 @@ class TestInputs:
         assert "OC303" in codes(result) and "OC110" in codes(result)
         assert result.exit_code(strict=False) == ExitCode.INVALID_INPUT
 
+    def test_an_unreadable_profile_says_why(self, tmp_path: Path) -> None:
+        """Reading /proc/self/mem at offset 0 fails with EIO even for root."""
+        os.symlink("/proc/self/mem", tmp_path / "p.yaml")
+        result = lint_paths([tmp_path / "p.yaml"], LintOptions())
+        assert [u.reason for u in result.unreadable] == ["Input/output error"]
+        assert result.exit_code(strict=False) == ExitCode.INVALID_INPUT
+
     def test_fifos_are_never_opened(self, tmp_path: Path) -> None:
         os.mkfifo(tmp_path / "pipe.service")
         walked = lint_paths([tmp_path], LintOptions())
