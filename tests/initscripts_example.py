@@ -48,7 +48,8 @@ def example_profile() -> Profile:
         ),
         "watchdog": Service(
             name="watchdog", unit="watchdog.service", oom_score_adj=-1000,
-            adj_source="explicit", init=InitSpec(command=("/usr/sbin/watchdog", "-F")),
+            adj_source="explicit", memory=Memory(max=Size("bytes", 64 << 20)),
+            init=InitSpec(command=("/usr/sbin/watchdog", "-F")),
         ),
     }
     return Profile(version=1, description="Database protected, web expendable, batch "
