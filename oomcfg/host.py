@@ -32,8 +32,8 @@ from oomcfg.fileops import (
     target_verdict,
     wait_for_flock,
 )
+from oomcfg.filestate import FileState
 from oomcfg.hosterrors import GONE, CommandFailed, KernelWriteError, LockTimeout, UnsafePath
-from oomcfg.plan import FileState
 
 if TYPE_CHECKING:
     import subprocess

@@ -16,10 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+# FileState/StateKind live in oomcfg.filestate (the host seam needs them without the
+# planner); re-exported here, explicitly, for existing importers.
+from oomcfg.filestate import FileState as FileState  # noqa: PLC0414 - re-export
+from oomcfg.filestate import StateKind as StateKind  # noqa: PLC0414 - re-export
 from oomcfg.model import MARKER, RenderedFile
 
 Action = Literal["create", "update", "same", "remove", "conflict"]
-StateKind = Literal["missing", "file", "symlink", "other"]
 WRITES: frozenset[str] = frozenset({"create", "update", "remove"})
 
 MANIFEST_PATH = "var/lib/oomcfg/manifest.json"
@@ -29,20 +32,6 @@ _MARKER_BYTES = MARKER.encode()
 #: Drop-ins for the manager itself (systemd-system.conf(5)): DefaultOOMPolicy=,
 #: DefaultOOMScoreAdjust= are read only at start-up, so they need daemon-reexec.
 _MANAGER_CONF_PREFIXES = ("etc/systemd/system.conf", "etc/systemd/user.conf")
-
-
-class FileState(NamedTuple):
-    """What is at a target path now: nothing, a regular file (with its bytes), or else.
-
-    FileState and Change are NamedTuples, not dataclasses: immutable all the
-    same, and their classes cost a quarter as much to create at import, which
-    every ``apply`` pays (performance.md P6 at 100 services is start-up bound).
-    """
-
-    path: str
-    kind: StateKind
-    content: bytes | None = None
-    mode: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
