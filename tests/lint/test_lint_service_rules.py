@@ -153,6 +153,18 @@ class TestTinyMemoryLimit:
         files = {"a.service": "[Service]\nMemoryHigh=512\n"}
         assert file_problems(tmp_path, files, "OC121") == [("a.service", 2, 1)]
 
+    def test_the_hint_guesses_a_suffix_only_for_a_bare_number(self, tmp_path: Path) -> None:
+        files = {
+            "a.service": "[Service]\nMemoryMax=512K\nMemoryHigh=100\n",
+            "b.service": "[Service]\nMemoryMax=0\n",
+        }
+        result = lint_tree(tmp_path, files)
+        assert [f.hint for f in result.findings if f.code == "OC121"] == [
+            "write the size the service needs with a K/M/G suffix, at least 1M",
+            "did you mean 100M? sizes without a suffix are bytes",
+            "write the size the service needs with a K/M/G suffix, at least 1M",
+        ]
+
 
 class TestCriticalOomPolicyContinue:
     def test_critical_tier_with_continue(self, tmp_path: Path) -> None:

@@ -44,5 +44,12 @@ class TinyMemoryLimit(Rule):
                     f"{svc.name}: memory.{name} {limit.text} is {limit.value.value} bytes; "
                     "the service cannot even start within it",
                     svc.at(limit),
-                    f"did you mean {limit.value.value}M? sizes without a suffix are bytes",
+                    _hint(limit.text, limit.value.value),
                 )
+
+
+def _hint(text: str, value: int) -> str:
+    """Guess a forgotten ``M`` only for a bare non-zero number (``512K`` was meant as K)."""
+    if text.strip().isdigit() and value > 0:
+        return f"did you mean {value}M? sizes without a suffix are bytes"
+    return "write the size the service needs with a K/M/G suffix, at least 1M"
