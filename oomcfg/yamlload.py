@@ -37,20 +37,20 @@ are the same mistake.
 A UTF-8 byte order mark is rejected (OC002) but parsing continues, so the
 other problems of such a file still show. Line and column count characters
 and libyaml's line breaks (CRLF, CR, LF, NEL, LS, PS) everywhere.
+
+Layout: :mod:`oomcfg.yamlcodes` holds the codes and limits,
+:mod:`oomcfg.yamlbytes` opens the file and checks encoding and characters,
+:mod:`oomcfg.yamlcore` gives plain scalars their core-schema meaning,
+:mod:`oomcfg.yamlnodes` defines the tree's node types; this module builds the
+tree from libyaml's events and is the public entry point.
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
-import math
-import os
-import re
-import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 import yaml
 from yaml.events import (
@@ -69,188 +69,23 @@ from yaml.events import (
 )
 
 from oomcfg.diagnostics import Diagnostic, Position
+from oomcfg.yamlbytes import check_text, decode, read_regular
+from oomcfg.yamlcodes import CODES, MAX_BYTES, MAX_DEPTH, diag
+from oomcfg.yamlcore import resolve_plain, tag_text
+from oomcfg.yamlnodes import YMap, YNode, YScalar, YSeq, key_id, new_scalar
+
+#: The public API; the codes, limits and :func:`resolve_plain` live in the
+#: split-out modules (yamlcodes, yamlcore, yamlnodes) and are re-exported here.
+__all__ = [
+    "CODES", "MAX_BYTES", "MAX_DEPTH", "YMap", "YNode", "YScalar", "YSeq", "load_yaml",
+    "load_yaml_file", "resolve_plain", "to_python",
+]
 
 try:  # libyaml's C parser; PyYAML without it still works, only slower
     from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - every supported wheel ships libyaml
     _CParser = None  # type: ignore[assignment, misc]
 
-#: Largest profile accepted, in bytes. A 10,000-service profile with a nested
-#: memory map per service is 1.5-2.5 MiB, so 1 MiB would refuse real fleets;
-#: 8 MiB bounds memory and time (aliases are rejected, so nothing expands).
-MAX_BYTES = 8 << 20
-#: Deepest nesting of collections; a profile needs about 5. Deeper input gets
-#: OC008 instead of a ``RecursionError`` anywhere downstream.
-MAX_DEPTH = 64
-#: At most this many OC002/OC003 findings per file (a binary file has many).
-MAX_BYTE_FINDINGS = 20
-
-#: code -> (slug, what it means): this module's codes, the same shape as
-#: ``oomcfg.schema.CODES`` so docs and SARIF rules are built from both alike.
-CODES: dict[str, tuple[str, str]] = {
-    "OC001": ("file-too-large", "the file is larger than MAX_BYTES (checked before decoding)"),
-    "OC002": ("not-utf8", "a byte that is not UTF-8, or a UTF-8 byte order mark"),
-    "OC003": ("control-character", "a character outside YAML's printable set (spec 5.1): "
-              "C0 other than tab/LF/CR, DEL, C1 other than NEL, U+FFFE, U+FFFF"),
-    "OC004": ("yaml-syntax", "a YAML syntax error, at libyaml's problem mark"),
-    "OC005": ("duplicate-key", "a mapping key given twice; the message names both lines"),
-    "OC006": ("anchor-alias", "an anchor (&a) or alias (*a): rejected, never expanded"),
-    "OC007": ("tag", "any explicit tag: !!str, !foo, !!python/..., even a bare !"),
-    "OC008": ("too-deep", "collections nested deeper than MAX_DEPTH"),
-    "OC009": ("complex-key", "a mapping key that is a sequence or a mapping"),
-    "OC010": ("multiple-documents", "more than one YAML document in the file"),
-    "OC011": ("directive", "a %YAML or %TAG directive (the core schema is not negotiable)"),
-    "OC012": ("integer-too-long", "a decimal integer longer than Python converts (4300 digits)"),
-    "OC013": ("unreadable", "the file cannot be read (missing, no permission, or not a "
-              "regular file: a directory, FIFO or device is never opened for reading)"),
-}  # fmt: skip
-#: What each code tells the user to do (the diagnostic's hint).
-_HINTS: dict[str, str] = {
-    "OC001": f"split the profile; the limit is {MAX_BYTES >> 20} MiB",
-    "OC002": "save the file as UTF-8 without a byte order mark",
-    "OC003": "only tab, line breaks and printable characters may appear",
-    "OC005": "YAML keeps only one of them; remove or rename one",
-    "OC006": "write each value out; anchors and aliases are rejected",
-    "OC007": "remove the tag; the profile schema gives every value its type",
-    "OC008": f"a profile nests a few levels; the limit is {MAX_DEPTH}",
-    "OC009": "use a plain name as the key",
-    "OC010": "a profile is exactly one YAML document; remove the '---'",
-    "OC011": "remove it; oomcfg always reads YAML 1.2 with the core schema",
-    "OC012": "no profile value needs that many digits",
-    "OC013": "check the path and its permissions",
-}
-
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_BAD_BYTES = re.compile("[\udc80-\udcff]+")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-# YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
-_WORDS: dict[str, object] = {
-    **dict.fromkeys(("", "~", "null", "Null", "NULL")),
-    **dict.fromkeys(("true", "True", "TRUE"), True),
-    **dict.fromkeys(("false", "False", "FALSE"), False),
-}
-_NUMBER = re.compile(
-    r"(?P<int>[-+]?[0-9]+)|(?P<oct>0o[0-7]+)|(?P<hex>0x[0-9a-fA-F]+)"
-    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)"
-    r"|(?P<inf>[-+]?\.(?:inf|Inf|INF))|(?P<nan>\.(?:nan|NaN|NAN))"
-)
-_CONVERT: dict[str | None, Callable[[str], object]] = {
-    "int": int,
-    "oct": lambda text: int(text[2:], 8),
-    "hex": lambda text: int(text[2:], 16),
-    "float": float,
-    "inf": lambda text: float(text[:-4] + "inf"),
-    "nan": lambda text: math.nan,
-}
-_NUMERIC_START = frozenset("0123456789+-.")
-_CORE_TAG = "tag:yaml.org,2002:"
-
-
-@dataclass(frozen=True, slots=True)
-class YScalar:
-    """A scalar with its core-schema value, source text and 1-based position.
-
-    ``value`` is None, bool, int, float or str by the core schema for plain
-    scalars, and always the str ``text`` when ``quoted`` (``'...'``, ``"..."``,
-    ``|``, ``>``). ``text`` is the content libyaml read: without quotes, escapes
-    processed, multi-line scalars folded; so the schema layer can refuse
-    spellings the core schema accepts (``0100``, ``0x10``, ``+5``, ``1e2``).
-    """
-
-    value: object
-    text: str
-    quoted: bool
-    line: int
-    col: int
-
-
-@dataclass(frozen=True, slots=True)
-class YSeq:
-    """A sequence; ``line``/``col`` is where it starts (``-`` or ``[``)."""
-
-    items: tuple[YNode, ...]
-    line: int
-    col: int
-
-
-@dataclass(frozen=True, slots=True)
-class YMap:
-    """A mapping with scalar keys in file order, duplicates already removed."""
-
-    items: tuple[tuple[YScalar, YNode], ...]
-    line: int
-    col: int
-
-    def get(self, key: str) -> YNode | None:
-        """Value for ``key``, compared as duplicate detection does (so ``"1"`` finds ``1``).
-
-        A linear scan: right for the few keys of a service; walk ``items`` for
-        the big ``services`` mapping.
-        """
-        for k, v in self.items:
-            if _key_id(k) == key:
-                return v
-        return None
-
-
-YNode: TypeAlias = YScalar | YSeq | YMap
-
-# A frozen dataclass's __init__ goes through object.__setattr__ per field; the
-# slot descriptors themselves are twice as fast, and a big profile has 200,000
-# scalars. Same object, same immutability afterwards.
-_SET_VALUE, _SET_TEXT, _SET_QUOTED, _SET_LINE, _SET_COL = (
-    getattr(YScalar, name).__set__ for name in YScalar.__slots__
-)
-
-
-def _new_scalar(value: object, text: str, quoted: bool, line: int, col: int) -> YScalar:
-    """``YScalar(value, text, quoted, line, col)``, built the fast way."""
-    node: YScalar = object.__new__(YScalar)
-    _SET_VALUE(node, value)
-    _SET_TEXT(node, text)
-    _SET_QUOTED(node, quoted)
-    _SET_LINE(node, line)
-    _SET_COL(node, col)
-    return node
-
-
-def resolve_plain(text: str) -> object:
-    """Value of a *plain* scalar by the YAML 1.2 core schema.
-
-    Raises ``ValueError`` only for a decimal integer longer than Python's
-    ``sys.get_int_max_str_digits()``.
-    """
-    if text in _WORDS:
-        return _WORDS[text]
-    if text.isdigit() and text.isascii():  # the common case, without a regex
-        return int(text)
-    if text[0] in _NUMERIC_START:
-        number = _NUMBER.fullmatch(text)
-        if number is not None:
-            return _CONVERT[number.lastgroup](text)
-    return text
-
-
-def _key_id(key: YScalar) -> str:
-    """The string a key stands for, used for duplicate detection and ``get``."""
-    value = key.value
-    if isinstance(value, str):
-        return value
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    return repr(value)
-
-
-def _tag_text(tag: str) -> str:
-    """Show a tag as written: libyaml expands ``!!str`` to the long form."""
-    if tag.startswith(_CORE_TAG):
-        return "!!" + tag[len(_CORE_TAG) :]
-    return tag
-
-
-def _diag(code: str, message: str, pos: Position) -> Diagnostic:
-    """An error with the code's slug and hint."""
-    return Diagnostic(code, message, pos, slug=CODES[code][0], hint=_HINTS.get(code, ""))
 
 
 def _where(event: Event) -> tuple[int, int]:
@@ -321,11 +156,11 @@ class _Builder:
 
     def report(self, code: str, event: Event, message: str) -> None:
         """Add an error at the event's start mark."""
-        self.diags.append(_diag(code, message, Position(self.path, *_where(event))))
+        self.diags.append(diag(code, message, Position(self.path, *_where(event))))
 
     def report_at(self, code: str, node: YNode, message: str) -> None:
         """Add an error at a node's position."""
-        self.diags.append(_diag(code, message, Position(self.path, node.line, node.col)))
+        self.diags.append(diag(code, message, Position(self.path, node.line, node.col)))
 
     def check_properties(self, event: NodeEvent) -> None:
         """OC006 for an anchor, OC007 for a tag on a scalar or collection."""
@@ -334,7 +169,7 @@ class _Builder:
             self.report("OC006", event, f"anchor '&{anchor}' is not allowed")
         tag = getattr(event, "tag", None)
         if tag is not None:
-            self.report("OC007", event, f"tag '{_tag_text(tag)}' is not allowed")
+            self.report("OC007", event, f"tag '{tag_text(tag)}' is not allowed")
 
     def on_document(self, event: DocumentStartEvent) -> None:
         """Count documents; report directives and every document after the first."""
@@ -358,7 +193,7 @@ class _Builder:
                 value = resolve_plain(text)
             except ValueError:
                 self.report("OC012", event, f"integer with {len(text)} digits is too long")
-        self.stack[-1].items.append(_new_scalar(value, text, quoted, *_where(event)))
+        self.stack[-1].items.append(new_scalar(value, text, quoted, *_where(event)))
 
     def on_alias(self, event: AliasEvent) -> None:
         """Aliases are never expanded: that is what makes alias bombs harmless."""
@@ -418,7 +253,7 @@ class _Builder:
             if not isinstance(key, YScalar):
                 self.report_at("OC009", key, "a mapping key must be a scalar")
                 continue
-            name = _key_id(key)
+            name = key_id(key)
             first = seen.setdefault(name, key)
             if first is not key:
                 self.report_at("OC005", key, f"duplicate key '{name}' ({_first_at(first, key)})")
@@ -438,64 +273,6 @@ def _first_at(first: YScalar, again: YScalar) -> str:
     return f"first at line {first.line}"
 
 
-def _positions(path: str, text: str, indexes: list[int]) -> list[Position]:
-    """1-based line and column (in characters) of each ascending index into ``text``.
-
-    Line breaks are libyaml's (YAML 1.1 section 5.4): CRLF, CR, LF, NEL, LS, PS;
-    one pass over the text however many findings there are.
-    """
-    positions: list[Position] = []
-    breaks = _LINE_BREAK.finditer(text)
-    line, line_start, pending = 1, 0, next(breaks, None)
-    for index in indexes:
-        while pending is not None and pending.end() <= index:
-            line, line_start, pending = line + 1, pending.end(), next(breaks, None)
-        positions.append(Position(path, line, index - line_start + 1))
-    return positions
-
-
-def _findings(
-    pattern: re.Pattern[str], text: str, path: str, code: str, template: str, *, offset: int = 0
-) -> list[Diagnostic]:
-    """One diagnostic per match, at most MAX_BYTE_FINDINGS (a binary file matches a lot).
-
-    ``template`` is formatted with the code point of the match's first character
-    minus ``offset``.
-    """
-    matches = list(itertools.islice(pattern.finditer(text), MAX_BYTE_FINDINGS))
-    positions = _positions(path, text, [m.start() for m in matches])
-    return [
-        _diag(code, template.format(ord(m.group()[0]) - offset), pos)
-        for m, pos in zip(matches, positions, strict=True)
-    ]
-
-
-def _decode(data: bytes, path: str, diags: list[Diagnostic]) -> tuple[str, bool]:
-    """Strict UTF-8 decode: ``(text, True)``, or OC002 per run of bad bytes and False.
-
-    The text is returned either way (a bad byte b as U+DC00 + b), so the
-    other byte-level checks still run on it and report in the same run.
-    """
-    try:
-        return data.decode("utf-8"), True
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", "surrogateescape")
-    template = "invalid UTF-8 byte 0x{:02x}"
-    diags.extend(_findings(_BAD_BYTES, text, path, "OC002", template, offset=0xDC00))
-    return text, False
-
-
-def _check_text(text: str, path: str, diags: list[Diagnostic]) -> bool:
-    """OC002 for a byte order mark, OC003 for each control character; False if any OC003."""
-    if text.startswith("\ufeff"):
-        bom = "UTF-8 byte order mark at the start of the file"
-        diags.append(_diag("OC002", bom, Position(path, 1, 1)))
-    template = "control character U+{:04X} is not allowed"
-    found = _findings(_CONTROL, text, path, "OC003", template)
-    diags.extend(found)
-    return not found
-
-
 def _events(data: bytes) -> Iterator[Event]:
     """libyaml's event stream; the pure-Python parser if PyYAML lacks libyaml."""
     if _CParser is not None:
@@ -511,16 +288,16 @@ def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     our OC008, so it gets that code.
     """
     if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
-        return _diag("OC004", f"YAML syntax error: {error}", Position(path, 1, 1))
+        return diag("OC004", f"YAML syntax error: {error}", Position(path, 1, 1))
     mark = error.problem_mark
     pos = Position(path, mark.line + 1, mark.column + 1)
     message = error.problem or "YAML syntax error"
     if "maximum nesting depth" in message:
-        return _diag("OC008", f"nesting is deeper than {MAX_DEPTH} levels", pos)
+        return diag("OC008", f"nesting is deeper than {MAX_DEPTH} levels", pos)
     context, where = error.context, error.context_mark
     if context and where is not None:
         message += f" ({context} at line {where.line + 1}, column {where.column + 1})"
-    return _diag("OC004", message, pos)
+    return diag("OC004", message, pos)
 
 
 def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
@@ -556,10 +333,10 @@ def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
     """
     if len(data) > MAX_BYTES:
         message = f"file is larger than {MAX_BYTES} bytes"
-        return None, [_diag("OC001", message, Position(path))]
+        return None, [diag("OC001", message, Position(path))]
     diags: list[Diagnostic] = []
-    text, decoded = _decode(data, path, diags)
-    if not _check_text(text, path, diags) or not decoded:
+    text, decoded = decode(data, path, diags)
+    if not check_text(text, path, diags) or not decoded:
         diags.sort(key=Diagnostic.sort_key)
         return None, diags
     root = _parse(data, path, diags)
@@ -582,26 +359,11 @@ def load_yaml_file(
     """
     shown = str(path) if display is None else display
     try:
-        data = _read_regular(Path(path))
+        data = read_regular(Path(path))
     except OSError as error:
         reason = error.strerror or str(error)
-        return None, [_diag("OC013", f"cannot read file: {reason}", Position(shown))]
+        return None, [diag("OC013", f"cannot read file: {reason}", Position(shown))]
     return load_yaml(data, shown)
-
-
-#: What a non-regular file is called in OC013 (stat.S_IFMT -> name).
-_FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
-               stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
-
-
-def _read_regular(path: Path) -> bytes:
-    """Up to ``MAX_BYTES + 1`` bytes of a regular file; OSError for anything else."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as stream:
-        kind = stat.S_IFMT(os.fstat(fd).st_mode)
-        if kind != stat.S_IFREG:
-            raise OSError(f"not a regular file ({_FILE_KINDS.get(kind, 'special file')})")
-        return stream.read(MAX_BYTES + 1)
 
 
 def to_python(node: YNode) -> object:
