@@ -20,7 +20,9 @@ Output forms:
   profile as ``file:line:col: services.db.memory.max = 8G``, so a reviewer sees
   which file in the ``extends:`` chain set it (:func:`oomcfg.profile.explain`).
 
-Notes (directives omitted or renamed for ``--systemd-version``) go to stderr.
+Notes (directives omitted or renamed for ``--systemd-version``) go to stderr,
+and so does a line saying there was nothing to render, so a valid profile that
+sets nothing is not mistaken for one that wrote files somewhere.
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def run_render(request: RenderRequest, stdout: TextIO, stderr: TextIO) -> ExitCo
         return ExitCode.INVALID_INPUT
     for note in result.notes:
         stderr.write(note.format() + "\n")
+    if not result.files:
+        targets = ", ".join(select_targets(request.only))
+        stderr.write("oomcfg: nothing to render: the profile sets no sysctl and no service "
+                     f"setting for the targets {targets}\n")
     _emit(profile, result, request, stdout)
     return ExitCode.OK
 

@@ -54,3 +54,12 @@ def test_a_fifo_named_as_profile_is_refused_at_once(tmp_path: Path, existing_out
         3, "", "profile.yaml: error[OC013]: cannot read file: not a regular file (a FIFO) "
         "(check the path and its permissions)\n")
     assert snapshot(existing_out) == before
+
+
+@pytest.mark.parametrize("body", ["", "services: {}\n", "description: only words\n"])
+def test_a_profile_that_renders_nothing_says_so(tmp_path: Path, body: str) -> None:
+    """Silence and exit 0 read like success with files somewhere; say there are none."""
+    (tmp_path / "p.yaml").write_text("oomcfg: 1\n" + body)
+    assert oomcfg("p.yaml", cwd=tmp_path) == (
+        0, "", "oomcfg: nothing to render: the profile sets no sysctl and no service "
+        "setting for the targets systemd, sysctl\n")
