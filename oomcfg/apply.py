@@ -21,17 +21,22 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from oomcfg.effect import EffectReport, apply_sysctls, daemon_reload, live_adjust
+from oomcfg.effect import (
+    EffectReport,
+    adjustable,
+    apply_sysctls,
+    daemon_reload,
+    live_adjust,
+    restart_hint,
+)
 from oomcfg.errors import EnvironmentProblem, ExitCode
 from oomcfg.host import Host
-from oomcfg.model import SYSCTL_FILE, Profile, RenderedFile
+from oomcfg.model import SYSCTL_FILE, RenderedFile, Service
 from oomcfg.plan import GENERATIONS_DIR, MANIFEST_PATH, Change, Manifest, Plan, plan
 from oomcfg.transaction import Transaction, Write
 
 #: Generation records kept for ``rollback`` (older ones are pruned after an apply).
 KEEP_GENERATIONS = 10
-#: Unit types whose processes carry OOMScoreAdjust= (systemd.exec(5)).
-_EXEC_TYPES = frozenset({"service", "socket", "mount", "swap"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,35 +64,19 @@ class Outcome:
     exit_code: ExitCode = ExitCode.OK
 
 
-def live_targets(profile: Profile) -> tuple[list[tuple[str, int]], list[str]]:
-    """(unit, oom_score_adj) pairs to set live, and notes for services it cannot reach.
-
-    Only single units are adjusted: a template/prefix/type drop-in reaches units
-    oomcfg would have to enumerate, so those get a note to restart them.
-    """
-    targets: list[tuple[str, int]] = []
-    notes: list[str] = []
-    for svc in profile.services.values():
-        if svc.oom_score_adj is None or svc.unit_type not in _EXEC_TYPES:
-            continue
-        if svc.scope == "unit":
-            targets.append((svc.unit, svc.oom_score_adj))
-        else:
-            notes.append(f"{svc.unit} ({svc.scope} drop-in): restart the matching units")
-    return targets, notes
-
-
 def run_apply(
     host: Host,
     rendered: Sequence[RenderedFile],
     options: ApplyOptions,
     *,
     kinds: Iterable[str] | None = None,
-    targets: Sequence[tuple[str, int]] = (),
+    services: Sequence[Service] = (),
     on_plan: Callable[[Plan], None] = lambda _plan: None,
     confirm: Callable[[Plan], None] = lambda _plan: None,
 ) -> Outcome:
     """Plan, show it (``on_plan``), refuse or confirm, write, take effect.
+
+    ``services`` are the profile's services, for live adjustment (empty: none).
 
     Raises EnvironmentProblem (exit 4) for unsafe targets, conflicts or a
     held lock, and ApplyFailed (exit 5) after restoring the root. ``confirm``
@@ -114,7 +103,7 @@ def run_apply(
             outcome.effects,
             reloads=the_plan.reloads,
             sysctl_text=sysctl_text,
-            targets=targets,
+            services=services,
         )
     outcome.exit_code = ExitCode.PARTIAL if outcome.effects.failures else ExitCode.OK
     return outcome
@@ -255,7 +244,7 @@ def _take_effect(
     *,
     reloads: Sequence[str],
     sysctl_text: str | None,
-    targets: Sequence[tuple[str, int]],
+    services: Sequence[Service],
 ) -> None:
     if not options.reload:
         report.notes.append("--no-reload: no daemon-reload and no sysctl writes were made")
@@ -265,15 +254,9 @@ def _take_effect(
         if sysctl_text is not None:
             apply_sysctls(host, sysctl_text, SYSCTL_FILE, report)
     if options.live:
-        live_adjust(host, targets, options.systemctl, report)
-    elif targets:
+        live_adjust(host, services, options.systemctl, report)
+    elif adjustable(services):
         report.notes.append(
             "--no-live: running processes keep their oom_score_adj until restarted "
-            f"(systemctl restart {_unit_list(targets)})"
+            f"(systemctl restart {restart_hint(services)})"
         )
-
-
-def _unit_list(targets: Sequence[tuple[str, int]], shown: int = 20) -> str:
-    units = " ".join(unit for unit, _adj in targets[:shown])
-    more = len(targets) - shown
-    return units if more <= 0 else f"{units} ... and {more} more units of the profile"

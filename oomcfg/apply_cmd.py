@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from oomcfg.apply import ApplyOptions, Outcome, live_targets, run_apply
+from oomcfg.apply import ApplyOptions, Outcome, run_apply
 from oomcfg.effect import EffectReport
 from oomcfg.errors import ExitCode, OomcfgError
 from oomcfg.host import Host
@@ -48,9 +48,7 @@ def run_apply_cmd(
     result = render(profile, systemd_version=request.systemd_version, only=request.only)
     for note in result.notes:
         stderr.write(note.format() + "\n")
-    targets, notes = (
-        live_targets(profile) if "systemd" in select_targets(request.only) else ([], [])
-    )
+    services = list(profile.services.values()) if "systemd" in select_targets(request.only) else []
     host = Host(request.root)
     shown: list[Plan] = []
 
@@ -70,7 +68,7 @@ def run_apply_cmd(
             result.files,
             request.options,
             kinds=select_targets(request.only),
-            targets=targets,
+            services=services,
             on_plan=on_plan,
             confirm=confirmed,
         )
@@ -78,7 +76,6 @@ def run_apply_cmd(
         if request.json_format and shown:
             _print_json(shown[0], host, request, outcome=None, out=stdout, error=str(err))
         raise
-    outcome.effects.notes.extend(notes)
     _print_outcome(outcome, host, request, stdout)
     return outcome.exit_code
 

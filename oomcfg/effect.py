@@ -9,7 +9,9 @@ Three steps, each reporting per item what happened and why it failed:
   other file too); sysctl.d(5).
 * live adjustment: ``OOMScoreAdjust=`` is applied by systemd only when it
   exec()s a process (systemd.exec(5)), so for every running unit oomcfg writes
-  the value to each process of the unit's cgroup. Raising always works;
+  the value to each process of the unit's cgroup. A template, prefix or type
+  drop-in reaches every loaded unit matching it: those are found with the same
+  expansion ``validate`` uses (:mod:`oomcfg.instances`). Raising always works;
   lowering below the floor set by a CAP_SYS_RESOURCE process needs
   CAP_SYS_RESOURCE (Documentation/filesystems/proc.rst, oom_score_adj).
 """
@@ -17,7 +19,8 @@ Three steps, each reporting per item what happened and why it failed:
 from __future__ import annotations
 
 import errno
-from collections.abc import Sequence
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -25,10 +28,17 @@ from oomcfg.host import CommandFailed, Host, KernelWriteError
 
 if TYPE_CHECKING:  # the parsers are imported where used: an apply to --root needs none
     from oomcfg.liveparse import UnitProps
+    from oomcfg.model import Service
     from oomcfg.sysctld import SysctlEntry
 
-#: What live adjustment asks systemd for, per unit, in one batched call.
-SHOW_PROPS = ("Id", "ActiveState", "MainPID", "ControlGroup")
+    #: Splits one ``systemctl show`` output of a batch of names (or globs) into units.
+    ShowParser = Callable[[str, Sequence[str]], Mapping[str, UnitProps]]
+
+#: What live adjustment asks systemd for, per unit, in one batched call
+#: (LoadState: a glob's not-found or masked match gets no drop-in).
+SHOW_PROPS = ("Id", "LoadState", "ActiveState", "MainPID", "ControlGroup")
+#: Unit types whose processes carry OOMScoreAdjust= (systemd.exec(5)).
+EXEC_TYPES = frozenset({"service", "socket", "mount", "swap"})
 #: Units per ``systemctl show`` call: bounded argv, few process starts.
 SHOW_BATCH = 256
 _RUNNING = frozenset({"active", "activating", "reloading"})
@@ -128,16 +138,41 @@ def show_argv(systemctl: Sequence[str], units: Sequence[str]) -> list[str]:
     return [*systemctl, "show", "-p", ",".join(SHOW_PROPS), "--", *units]
 
 
-def show_units(host: Host, systemctl: Sequence[str], units: Sequence[str]) -> dict[str, UnitProps]:
-    """``systemctl show`` for many units in a few calls; raises CommandFailed."""
+def show_units(
+    host: Host, systemctl: Sequence[str], units: Sequence[str], parse: ShowParser | None = None
+) -> dict[str, UnitProps]:
+    """``systemctl show`` for many units (or globs, with ``parse``) in few calls.
+
+    Raises CommandFailed. Units are matched to blocks by ``parse``: by default
+    :func:`~oomcfg.liveparse.parse_show` (one block per name asked for).
+    """
     from oomcfg.liveparse import parse_show  # noqa: PLC0415
 
     props: dict[str, UnitProps] = {}
     for start in range(0, len(units), SHOW_BATCH):
         batch = units[start : start + SHOW_BATCH]
         done = host.run(show_argv(systemctl, batch), check=True)
-        props.update(parse_show(done.stdout, batch))
+        props.update((parse or parse_show)(done.stdout, batch))
     return props
+
+
+def adjustable(services: Sequence[Service]) -> list[Service]:
+    """The services whose running processes live adjustment sets (a score, an exec unit)."""
+    return [s for s in services if s.oom_score_adj is not None and s.unit_type in EXEC_TYPES]
+
+
+def restart_hint(services: Sequence[Service], shown: int = 20) -> str:
+    """``systemctl restart ...`` for what ``--no-live`` leaves alone (globs for wide drop-ins).
+
+    systemctl(1) expands a quoted glob against the loaded units, which is
+    exactly the set a template/prefix/type drop-in reaches.
+    """
+    from oomcfg.instances import instance_pattern  # noqa: PLC0415
+
+    names = [shlex.quote(instance_pattern(s) or s.unit) for s in adjustable(services)]
+    more = len(names) - shown
+    listed = " ".join(names[:shown])
+    return listed if more <= 0 else f"{listed} ... and {more} more units of the profile"
 
 
 def adjust_pids(
@@ -171,26 +206,54 @@ def adjust_pids(
 
 
 def live_adjust(
-    host: Host, targets: Sequence[tuple[str, int]], systemctl: Sequence[str], report: EffectReport
+    host: Host, services: Sequence[Service], systemctl: Sequence[str], report: EffectReport
 ) -> None:
-    """For each (unit, oom_score_adj) whose unit runs, set the value on its processes."""
-    if not targets:
+    """Set each running unit's processes to its service's oom_score_adj.
+
+    ``services`` is the whole profile: a template/prefix/type service reaches
+    every loaded unit matching it unless a more specific service of the
+    profile owns that unit's drop-in (:func:`oomcfg.instances.assign_instances`).
+    """
+    from oomcfg.instances import expected_adj  # noqa: PLC0415 - live hosts only
+
+    wanted = adjustable(services)
+    if not wanted:
         return
     if not host.systemd_running():
         report.notes.append("systemd is not running: no units to adjust live")
         return
     try:
-        props = show_units(host, systemctl, [unit for unit, _adj in targets])
+        props, instances = _running_units(host, systemctl, services, wanted)
     except CommandFailed as err:
         report.failures.append(f"live adjustment: cannot ask systemd which units run: {err}")
         return
     capable = host.has_cap_sys_resource()
-    for unit, adj in targets:
+    for unit, adj in expected_adj(wanted, instances):
         unit_props = props.get(unit)
         if unit_props is not None and unit_props.active_state in _RUNNING:
             pids, group = _unit_pids(host, unit_props)
             outcome = adjust_pids(host, pids, adj, group)
             _report_unit(report, unit, adj, outcome, capable)
+
+
+def _running_units(
+    host: Host, systemctl: Sequence[str], services: Sequence[Service], wanted: Sequence[Service]
+) -> tuple[dict[str, UnitProps], dict[str, tuple[str, ...]]]:
+    """Properties of the named units and of every instance a wide drop-in reaches.
+
+    One batched ``show`` for the units the profile names, one more with the
+    globs of :func:`oomcfg.instances.wide_patterns` when there are wide
+    services; all of the profile's ``services`` decide which drop-in owns a unit.
+    """
+    from oomcfg.instances import assign_instances, is_wide, wide_patterns  # noqa: PLC0415
+    from oomcfg.liveparse import parse_show_matches  # noqa: PLC0415
+
+    props = show_units(host, systemctl, [s.unit for s in wanted if not is_wide(s)])
+    patterns = wide_patterns(wanted)
+    if not patterns:
+        return props, {}
+    matches = show_units(host, systemctl, patterns, lambda text, _batch: parse_show_matches(text))
+    return {**matches, **props}, assign_instances(services, matches)
 
 
 def _unit_pids(host: Host, props: UnitProps) -> tuple[list[int], str | None]:

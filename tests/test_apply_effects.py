@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,10 @@ from apply_helpers import dropin, sysctl
 from oomcfg.apply import ApplyOptions, Outcome, run_apply
 from oomcfg.errors import ExitCode
 from oomcfg.host import Host
-from oomcfg.model import RenderedFile
+from oomcfg.model import RenderedFile, Scope, Service
 
 FAKE_SYSTEMCTL = """
-import json, pathlib, sys
+import fnmatch, json, pathlib, sys
 here = pathlib.Path(sys.argv[0]).parent
 args = sys.argv[1:]
 with open(here / "calls.log", "a") as log:
@@ -37,9 +37,11 @@ if args[0] == "show":
     units = json.loads((here / "units.json").read_text())
     blocks = []
     for unit in args[args.index("--") + 1:]:
-        props = units.get(unit, {"Id": unit, "ActiveState": "inactive", "MainPID": "0"})
-        blocks.append("\\n".join(f"{k}={v}" for k, v in props.items()))
-    print("\\n\\n".join(blocks))
+        if "*" in unit:  # a glob: every loaded unit matching it, as systemctl(1) show does
+            blocks.extend(units[name] for name in units if fnmatch.fnmatchcase(name, unit))
+        else:
+            blocks.append(units.get(unit, {"Id": unit, "ActiveState": "inactive", "MainPID": "0"}))
+    print("\\n\\n".join("\\n".join(f"{k}={v}" for k, v in b.items()) for b in blocks))
 """
 
 
@@ -65,10 +67,10 @@ class Rig:
         )
 
     def apply(
-        self, files: list[RenderedFile], targets: Sequence[tuple[str, int]] = (), **kw: bool
+        self, files: list[RenderedFile], services: Sequence[Service] = (), **kw: bool
     ) -> Outcome:
         host = Host(self.root, proc=self.proc, sys=self.sys)
-        return run_apply(host, files, self.options(**kw), targets=targets)
+        return run_apply(host, files, self.options(**kw), services=services)
 
     def calls(self) -> list[str]:
         log = self.bin / "calls.log"
@@ -102,15 +104,28 @@ def live_rig(tmp_path: Path) -> Rig:
 
 
 @pytest.fixture
-def sleeper() -> Iterator[int]:
-    child = subprocess.Popen(["sleep", "60"])
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{child.pid}/comm").read_text() != "sleep\n":
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    yield child.pid
-    child.kill()
-    child.wait()
+def sleepers() -> Iterator[Callable[[], int]]:
+    """Start real ``sleep`` processes (PIDs returned once exec'd); all killed afterwards."""
+    children: list[subprocess.Popen[bytes]] = []
+
+    def start() -> int:
+        child = subprocess.Popen(["sleep", "60"])
+        children.append(child)
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{child.pid}/comm").read_text() != "sleep\n":
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        return child.pid
+
+    yield start
+    for child in children:
+        child.kill()
+        child.wait()
+
+
+@pytest.fixture
+def sleeper(sleepers: Callable[[], int]) -> int:
+    return sleepers()
 
 
 def real_group(pid: int) -> str:
@@ -122,6 +137,22 @@ def real_group(pid: int) -> str:
 #: The fixture cgroup tree mirrors where the test's processes really are, since
 #: apply re-checks /proc/PID/cgroup before writing (PID reuse).
 GROUP = real_group(os.getpid())
+
+
+def svc(unit: str, adj: int | None, scope: Scope = "unit") -> Service:
+    """A profile service as the loader builds it (only what live adjustment reads)."""
+    return Service(unit.partition(".")[0], unit, scope, adj)
+
+
+def running(unit: str, main_pid: int = 0, group: str = "") -> dict[str, str]:
+    """``systemctl show`` properties of a loaded, active unit."""
+    return {
+        "Id": unit,
+        "LoadState": "loaded",
+        "ActiveState": "active",
+        "MainPID": str(main_pid),
+        "ControlGroup": group,
+    }
 
 
 def adj_of(pid: int) -> int:
@@ -216,7 +247,7 @@ def test_running_units_processes_get_the_new_value_vanished_pids_are_fine(
             },
         }
     )
-    targets = [("web.service", 300), ("db.service", 100)]
+    targets = [svc("web.service", 300), svc("db.service", 100)]
     outcome = live_rig.apply([dropin("web.service", 300)], targets)
     assert adj_of(sleeper) == 300
     assert outcome.exit_code == ExitCode.OK
@@ -224,7 +255,7 @@ def test_running_units_processes_get_the_new_value_vanished_pids_are_fine(
         "systemctl daemon-reload",
         f"web.service: oom_score_adj 300 set on running PID(s) {sleeper}",
     ]
-    show = "show -p Id,ActiveState,MainPID,ControlGroup -- web.service db.service"
+    show = "show -p Id,LoadState,ActiveState,MainPID,ControlGroup -- web.service db.service"
     assert live_rig.calls() == ["daemon-reload", show]
     again = live_rig.apply([dropin("web.service", 300)], targets)
     assert (again.exit_code, again.effects.done) == (ExitCode.OK, [])
@@ -238,7 +269,7 @@ def test_a_listed_pid_now_in_another_cgroup_is_left_alone(live_rig: Rig, sleeper
     live_rig.units(
         **{"web.service": {"Id": "web.service", "ActiveState": "active", "ControlGroup": elsewhere}}
     )
-    outcome = live_rig.apply([dropin("web.service", 300)], [("web.service", 300)])
+    outcome = live_rig.apply([dropin("web.service", 300)], [svc("web.service", 300)])
     assert (outcome.exit_code, adj_of(sleeper)) == (ExitCode.OK, 0)
     assert outcome.effects.done == ["systemctl daemon-reload"]
 
@@ -259,7 +290,7 @@ def test_lowering_without_cap_sys_resource_says_who_keeps_what_and_how_to_fix(
             }
         }
     )
-    outcome = live_rig.apply([dropin("web.service", -200)], [("web.service", -200)])
+    outcome = live_rig.apply([dropin("web.service", -200)], [svc("web.service", -200)])
     assert outcome.exit_code == ExitCode.PARTIAL
     assert outcome.effects.failures == [
         f"web.service: cannot lower oom_score_adj to -200: PID {sleeper} (sleep) keeps 300. "
@@ -275,10 +306,48 @@ def test_no_live_leaves_processes_alone_and_says_a_restart_is_needed(
     live_rig: Rig, sleeper: int
 ) -> None:
     live_rig.cgroup(GROUP, [sleeper])
-    outcome = live_rig.apply([dropin("web.service", 300)], [("web.service", 300)], live=False)
+    outcome = live_rig.apply([dropin("web.service", 300)], [svc("web.service", 300)], live=False)
     assert adj_of(sleeper) == 0
     assert outcome.effects.notes == [
         "--no-live: running processes keep their oom_score_adj until restarted "
         "(systemctl restart web.service)"
     ]
     assert live_rig.calls() == ["daemon-reload"]
+
+
+def test_template_drop_in_reaches_every_running_instance(
+    live_rig: Rig, sleepers: Callable[[], int]
+) -> None:
+    # x@.service's drop-in applies to x@a and x@b; x@own has its own drop-in
+    # (the most specific 50-oomcfg.conf masks the template's: no oom_score_adj
+    # there, so its process is left alone); x@gone is not loaded.
+    a, b, own = sleepers(), sleepers(), sleepers()
+    live_rig.cgroup(GROUP, [a])
+    live_rig.units(
+        **{
+            "x@a.service": running("x@a.service", a, GROUP),
+            "x@b.service": running("x@b.service", b),
+            "x@own.service": running("x@own.service", own),
+            "x@gone.service": {"Id": "x@gone.service", "LoadState": "not-found"},
+        }
+    )
+    services = [svc("x@.service", 300, "template"), svc("x@own.service", None)]
+    outcome = live_rig.apply([dropin("x@.service", 300)], services)
+    assert (outcome.exit_code, [adj_of(p) for p in (a, b, own)]) == (ExitCode.OK, [300, 300, 0])
+    assert outcome.effects.done == [
+        "systemctl daemon-reload",
+        f"x@a.service: oom_score_adj 300 set on running PID(s) {a}",
+        f"x@b.service: oom_score_adj 300 set on running PID(s) {b}",
+    ]
+    show = "show -p Id,LoadState,ActiveState,MainPID,ControlGroup -- x@*.service"
+    assert live_rig.calls() == ["daemon-reload", show]
+    assert outcome.effects.notes == []
+
+
+def test_no_live_names_the_instances_pattern_to_restart(live_rig: Rig) -> None:
+    services = [svc("web.service", 300), svc("x@.service", 300, "template")]
+    outcome = live_rig.apply([dropin("x@.service", 300)], services, live=False)
+    assert outcome.effects.notes == [
+        "--no-live: running processes keep their oom_score_adj until restarted "
+        "(systemctl restart web.service 'x@*.service')"
+    ]

@@ -35,6 +35,8 @@ class Box:
     sandbox: Sandbox
     name: str
     units: list[str] = field(default_factory=list)
+    #: Unit files that are not units of their own (templates), removed afterwards.
+    files: list[str] = field(default_factory=list)
 
     def unit(self, suffix: str, text: str = SLEEPER) -> str:
         unit = f"{self.name}-{suffix}.service"
@@ -80,7 +82,7 @@ def box(live_systemd: Sandbox, request: pytest.FixtureRequest) -> Iterator[Box]:
     finally:
         if the_box.units:
             live_systemd.systemctl("stop", *the_box.units, check=False)
-        for unit in the_box.units:
+        for unit in the_box.units + the_box.files:
             live_systemd.remove(f"{UNIT_DIR}/{unit}")
             live_systemd.remove(f"{UNIT_DIR}/{unit}.d")
         live_systemd.remove("/var/lib/oomcfg")
@@ -168,3 +170,30 @@ def test_read_only_proc_sys_is_reported_per_key(box: Box) -> None:
         f"FAILED: sysctl vm.swappiness = {wanted} not applied (it stays {current}): "
         "/proc/sys is read-only here (a container?); set it on the host instead"
     ) in proc.stdout
+
+
+def test_template_drop_in_reaches_every_running_instance(box: Box) -> None:
+    template = f"{box.name}-x@.service"
+    box.sandbox.write_file(f"{UNIT_DIR}/{template}", SLEEPER)
+    box.files.append(template)
+    instances = [template.replace("@", "@one"), template.replace("@", "@two")]
+    box.units.extend(instances)
+    box.start(*instances)
+    pids = {unit: box.pids(unit) for unit in instances}
+    assert [len(p) for p in pids.values()] == [1, 1]
+    path = f"/tmp/{box.name}-tpl.yaml"
+    box.sandbox.write_file(
+        path,
+        f"oomcfg: 1\nservices:\n  x:\n    unit: {template}\n    scope: template\n"
+        "    oom_score_adj: 250\n",
+    )
+    proc = box.apply(path)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stdout
+    assert done_lines(proc.stdout) == [
+        "done: systemctl daemon-reload",
+        *(f"done: {u}: oom_score_adj 250 set on running PID(s) {pids[u][0]}" for u in instances),
+    ]
+    assert [box.show(u, "OOMScoreAdjust") for u in instances] == ["250", "250"]
+    assert [box.adj(pids[u][0]) for u in instances] == [250, 250]
+    again = box.apply(path)
+    assert (again.returncode, done_lines(again.stdout)) == (0, [])
