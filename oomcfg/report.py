@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,13 +252,23 @@ def _sarif_result(
 
 
 def _artifact(path: str, base: Path) -> dict[str, str]:
-    """A URI relative to SRCROOT when the file is under ``base``, else an absolute file URI."""
-    resolved = Path(path).resolve()
-    try:
-        rel = resolved.relative_to(base.resolve())
-    except ValueError:
-        return {"uri": resolved.as_uri()}
-    return {"uri": quote(rel.as_posix()), "uriBaseId": "SRCROOT"}
+    """A URI relative to SRCROOT when the file is under ``base``, else an absolute file URI.
+
+    The path as linted is tried first (a symlinked directory in the repository
+    keeps its in-repository name, as in the text report), then with symlinks
+    resolved (a ``base`` reached through a symlink).
+    """
+    given = Path(path)
+    pairs = ((_lexical(given), _lexical(base)), (given.resolve(), base.resolve()))
+    for candidate, root in pairs:
+        if candidate.is_relative_to(root):
+            return {"uri": quote(candidate.relative_to(root).as_posix()), "uriBaseId": "SRCROOT"}
+    return {"uri": given.resolve().as_uri()}
+
+
+def _lexical(path: Path) -> Path:
+    """Absolute, ``..`` folded by name only: symlinks stay as they were named."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 def _fingerprint(finding: Diagnostic, base: Path) -> str:

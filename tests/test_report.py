@@ -165,3 +165,16 @@ def test_sarif_names_no_invented_project_url() -> None:
     driver = sarif()["runs"][0]["tool"]["driver"]  # type: ignore[index]
     assert "informationUri" not in driver
     assert driver["name"] == "oomcfg"
+
+
+def test_sarif_uris_are_the_linted_paths_not_symlink_targets(tmp_path: Path) -> None:
+    """A repository directory that is a symlink keeps its in-repo URI, as in the text format."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "units").symlink_to(tmp_path / "outside")
+    finding = Diagnostic("OC140", "MemoryLimit= is deprecated",
+                         Position(str(tmp_path / "repo" / "units" / "a.service"), 2, 1),
+                         Severity.WARNING, "deprecated-directive")  # fmt: skip
+    log = json.loads(render_report("sarif", [finding], rule_docs(), SUMMARY, tmp_path / "repo"))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "units/a.service", "uriBaseId": "SRCROOT"}
