@@ -51,22 +51,30 @@ def init_service_findings(svc: Service, state: LiveState) -> Iterator[Finding]:
             yield _explain_init_process(svc, state, proc)
 
 
+def process_finding(
+    code: str, label: str, expected: int, proc: ProcInfo, *, cause: str, fix: str
+) -> Finding:
+    """A process drift finding: ``LABEL pid N (comm)``, the profile's and the process' values."""
+    obj = f"{label} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
+    return Finding(
+        code, "drift", "process", obj, str(expected), str(proc.oom_score_adj), cause, fix,
+        pid=proc.pid,
+    )  # fmt: skip
+
+
 def _explain_init_process(svc: Service, state: LiveState, proc: ProcInfo) -> Finding:
     expected = svc.oom_score_adj
     assert expected is not None
-    obj = f"{svc.name} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
-    exp, act = str(expected), str(proc.oom_score_adj)
     if refused_lowering(state, expected, proc):
-        return Finding(
-            "OV021", "drift", "process", obj, exp, act,
-            "init (PID 1) lacks CAP_SYS_RESOURCE, so the start script could not lower the value",
-            "grant CAP_SYS_RESOURCE, or use a value >= 0 in the profile",
-            pid=proc.pid,
+        return process_finding(
+            "OV021", svc.name, expected, proc,
+            cause="init (PID 1) lacks CAP_SYS_RESOURCE, so the start script could not lower "
+            "the value",
+            fix="grant CAP_SYS_RESOURCE, or use a value >= 0 in the profile",
         )  # fmt: skip
-    return Finding(
-        "OV020", "drift", "process", obj, exp, act,
-        "the init snippet was not applied (service started before 'oomcfg apply') or the "
+    return process_finding(
+        "OV020", svc.name, expected, proc,
+        cause="the init snippet was not applied (service started before 'oomcfg apply') or the "
         "value was changed at run time",
-        f"restart {svc.name} with oomcfg's init snippet in place",
-        pid=proc.pid,
+        fix=f"restart {svc.name} with oomcfg's init snippet in place",
     )  # fmt: skip

@@ -23,7 +23,7 @@ from oomcfg.instances import as_instance, instance_pattern, is_wide
 from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Service
 from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
-from oomcfg.validate_init import refused_lowering
+from oomcfg.validate_init import process_finding, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
 #: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
@@ -187,39 +187,34 @@ def _explain_process(
 ) -> Finding:
     expected = svc.oom_score_adj
     assert expected is not None
-    obj = f"{svc.unit} pid {proc.pid}" + (f" ({proc.comm})" if proc.comm else "")
-    exp, act = str(expected), str(proc.oom_score_adj)
     if refused_lowering(state, expected, proc):
-        return Finding(
-            "OV021", "drift", "process", obj, exp, act,
-            f"systemd is configured with OOMScoreAdjust={configured} but the service manager "
+        return process_finding(
+            "OV021", svc.unit, expected, proc,
+            cause=f"systemd is configured with OOMScoreAdjust={configured} but the service manager "
             "lacks CAP_SYS_RESOURCE, so the kernel refused to lower the value "
             "(proc(5) oom_score_adj; common in containers)",
-            "grant CAP_SYS_RESOURCE to the manager (container runtime setting), or use a "
+            fix="grant CAP_SYS_RESOURCE to the manager (container runtime setting), or use a "
             "value >= 0 in the profile",
-            pid=proc.pid,
         )  # fmt: skip
     if "/user@" in props.control_group and expected < proc.oom_score_adj:
-        return Finding(
-            "OV022", "drift", "process", obj, exp, act,
-            "a user manager cannot set a value below its own (systemd.exec(5) OOMScoreAdjust=)",
-            "run the service under the system manager, or raise the profile's value",
-            pid=proc.pid,
+        return process_finding(
+            "OV022", svc.unit, expected, proc,
+            cause="a user manager cannot set a value below its own "
+            "(systemd.exec(5) OOMScoreAdjust=)",
+            fix="run the service under the system manager, or raise the profile's value",
         )  # fmt: skip
     if configured == expected and _started_before(proc, newest):
-        return Finding(
-            "OV023", "drift", "process", obj, exp, act,
-            "the process started before the current drop-in was written; OOMScoreAdjust= "
+        return process_finding(
+            "OV023", svc.unit, expected, proc,
+            cause="the process started before the current drop-in was written; OOMScoreAdjust= "
             "is applied only when a process is started (systemd.exec(5))",
-            f"systemctl restart {svc.unit}",
-            pid=proc.pid,
+            fix=f"systemctl restart {svc.unit}",
         )  # fmt: skip
-    return Finding(
-        "OV020", "drift", "process", obj, exp, act,
-        "changed at run time by someone (choom, a write to /proc/PID/oom_score_adj, "
+    return process_finding(
+        "OV020", svc.unit, expected, proc,
+        cause="changed at run time by someone (choom, a write to /proc/PID/oom_score_adj, "
         "or the program itself after it was started)",
-        f"systemctl restart {svc.unit}, and find what changes it",
-        pid=proc.pid,
+        fix=f"systemctl restart {svc.unit}, and find what changes it",
     )  # fmt: skip
 
 
