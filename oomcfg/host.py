@@ -33,7 +33,14 @@ from oomcfg.fileops import (
     wait_for_flock,
 )
 from oomcfg.filestate import FileState
-from oomcfg.hosterrors import GONE, CommandFailed, KernelWriteError, LockTimeout, UnsafePath
+from oomcfg.hosterrors import (
+    GONE,
+    CommandFailed,
+    KernelWriteError,
+    LockTimeout,
+    UnsafePath,
+    root_problem,
+)
 
 if TYPE_CHECKING:
     import subprocess
@@ -389,7 +396,7 @@ class Host:
         try:
             fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as err:
-            raise EnvironmentProblem(f"target root {self.root}: {err.strerror}") from err
+            raise root_problem(self.root, err) from err
         try:
             wait_for_flock(fd, self.root, timeout)
             yield

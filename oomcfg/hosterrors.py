@@ -60,3 +60,22 @@ class KernelWriteError(EnvironmentProblem):
 
 class LockTimeout(EnvironmentProblem):
     """Another oomcfg holds the lock longer than we are willing to wait."""
+
+
+def root_problem(root: Path, err: OSError) -> EnvironmentProblem:
+    """Why ``--root`` cannot be used, and what to do; oomcfg never creates a root.
+
+    A typo in ``--root`` must not build ``etc/systemd/...`` somewhere nobody
+    looks, so a missing root is refused (exit 4), not created.
+    """
+    if err.errno == errno.ENOENT:
+        return EnvironmentProblem(
+            f"target root {root} does not exist; oomcfg never creates it (a mistyped --root "
+            "must not build a tree elsewhere): check the path, or create the directory first"
+        )
+    if err.errno == errno.ENOTDIR:
+        return EnvironmentProblem(
+            f"target root {root} is not a directory: --root names the directory that "
+            "stands for / (default /)"
+        )
+    return EnvironmentProblem(f"target root {root}: {err.strerror}")

@@ -223,14 +223,32 @@ def test_rollback_restores_the_previous_generation(tmp_path: Path, root: Path) -
     assert b"OOMScoreAdjust=500" in (root / WEB).read_bytes()
 
 
-def test_missing_root_exits_4(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["apply", "rollback"])
+def test_missing_root_exits_4_creates_nothing_and_says_what_to_do(
+    tmp_path: Path, command: str
+) -> None:
+    # A mistyped --root must never build a tree somewhere unexpected.
     missing = tmp_path / "nowhere"
-    assert oomcfg("apply", profile(tmp_path), "--root", missing) == (
+    args = ("apply", profile(tmp_path)) if command == "apply" else ("rollback",)
+    assert oomcfg(*args, "--root", missing) == (
         4,
         "",
-        f"oomcfg: target root {missing}: No such file or directory\n",
+        f"oomcfg: target root {missing} does not exist; oomcfg never creates it "
+        "(a mistyped --root must not build a tree elsewhere): check the path, "
+        "or create the directory first\n",
     )
     assert not missing.exists()
+
+
+def test_root_that_is_a_file_exits_4(tmp_path: Path) -> None:
+    a_file = tmp_path / "root"
+    a_file.write_text("")
+    assert oomcfg("apply", profile(tmp_path), "--root", a_file, "--dry-run") == (
+        4,
+        "",
+        f"oomcfg: target root {a_file} is not a directory: --root names the directory "
+        "that stands for / (default /)\n",
+    )
 
 
 def test_rollback_with_nothing_to_roll_back_exits_4(root: Path) -> None:
