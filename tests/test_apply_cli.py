@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -384,3 +385,55 @@ def test_parallel_applies_serialise_and_leave_a_consistent_root(tmp_path: Path, 
     for path, entry in manifest["files"].items():
         assert hashlib.sha256((root / path).read_bytes()).hexdigest() == entry["sha256"]
     assert sorted(os.listdir(root / "var/lib/oomcfg/generations")) == ["1.json", "2.json", "3.json"]
+
+
+# ------------------------------------------------------------------ confirmation, real terminals
+
+
+def test_without_a_terminal_apply_never_waits_for_an_answer(tmp_path: Path, root: Path) -> None:
+    # CI: stdin is /dev/null (or a pipe), nobody can answer; no --yes needed.
+    done = subprocess.run(
+        [*OOMCFG, "apply", str(profile(tmp_path)), "--root", str(root)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "apply 3 change(s)" not in done.stdout
+    assert (root / WEB).exists()
+
+
+def on_a_terminal(argv: list[str], answer: bytes) -> tuple[int, str]:
+    """Run ``argv`` with a pseudo-terminal as stdin/stdout/stderr; answer the first prompt."""
+    import pty  # noqa: PLC0415 - POSIX only, like the rest of apply
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    try:
+        while b"[y/N]" not in seen and proc.poll() is None:
+            seen += os.read(leader, 4096)
+        os.write(leader, answer)
+        code = proc.wait(timeout=60)
+        with contextlib.suppress(OSError):  # EIO: the terminal closed with the process
+            while chunk := os.read(leader, 4096):
+                seen += chunk
+    finally:
+        os.close(leader)
+    return code, seen.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"n\n", 1), (b"y\n", 0)])
+def test_on_a_terminal_apply_asks_before_writing(
+    tmp_path: Path, root: Path, answer: bytes, code: int
+) -> None:
+    argv = [*OOMCFG, "apply", str(profile(tmp_path)), "--root", str(root)]
+    got, text = on_a_terminal(argv, answer)
+    assert got == code, text
+    assert f"apply 3 change(s) to {root}? [y/N]: " in text
+    assert (root / WEB).exists() is (code == 0)
+    if code:
+        assert "nothing written: not confirmed" in text
