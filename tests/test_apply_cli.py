@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -407,8 +408,6 @@ def test_without_a_terminal_apply_never_waits_for_an_answer(tmp_path: Path, root
 
 def on_a_terminal(argv: list[str], answer: bytes) -> tuple[int, str]:
     """Run ``argv`` with a pseudo-terminal as stdin/stdout/stderr; answer the first prompt."""
-    import pty  # noqa: PLC0415 - POSIX only, like the rest of apply
-
     leader, follower = pty.openpty()
     proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower)
     os.close(follower)
