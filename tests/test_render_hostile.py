@@ -9,13 +9,19 @@ things a shell makes easy: FIFOs, directories, devices, odd paths.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from oomcfg.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
+#: The one form every input problem takes (bad-inputs.md), here for a file named p.yaml.
+DIAGNOSTIC = re.compile(r".*p\.yaml:(?P<line>\d+):(?P<col>\d+): error\[(?P<code>OC\d{3})\]: .+")
 
 
 def oomcfg(*args: str, cwd: Path) -> tuple[int, str, str]:
@@ -63,3 +69,112 @@ def test_a_profile_that_renders_nothing_says_so(tmp_path: Path, body: str) -> No
     assert oomcfg("p.yaml", cwd=tmp_path) == (
         0, "", "oomcfg: nothing to render: the profile sets no sysctl and no service "
         "setting for the targets systemd, sysctl\n")
+
+
+# --- every row of bad-inputs.md's YAML, systemd and sysctl tables, through the CLI -----
+
+S = "services:\n  web:\n    unit: web.service\n"  # lines 2-4; a service field goes on line 5
+CASES: dict[str, tuple[str | bytes, list[tuple[str, int, int]]]] = {
+    "non-core tag": ("description: !!python/object/apply:os.system [id]\n",
+                     [("OC007", 2, 14), ("OC022", 2, 14)]),
+    "alias bomb": ("a: &a [x, x]\nb: [*a, *a]\n",
+                   [("OC020", 2, 1), ("OC006", 2, 4), ("OC020", 3, 1), ("OC006", 3, 5),
+                    ("OC006", 3, 9)]),
+    "nesting 1000 deep": ("services: " + "[" * 1000 + "]" * 1000 + "\n", [("OC008", 2, 1010)]),
+    "duplicate key": (S + "    tier: critical\n    tier: standard\n", [("OC005", 6, 5)]),
+    "two services on one unit": (S + "    tier: critical\n  api:\n    unit: web.service\n",
+                                 [("OC044", 7, 11)]),
+    "YAML 1.1 boolean word in an enum": (S + "    oom_policy: on\n", [("OC027", 5, 17)]),
+    "boolean in an enum": (S + "    oom_policy: true\n", [("OC023", 5, 17)]),
+    "octal-looking integer": (S + "    oom_score_adj: 0100\n", [("OC024", 5, 20)]),
+    "negative octal-looking": (S + "    oom_score_adj: -0900\n", [("OC024", 5, 20)]),
+    "hex integer": (S + "    oom_score_adj: 0x10\n", [("OC024", 5, 20)]),
+    "sexagesimal": (S + "    oom_score_adj: 1:20\n", [("OC022", 5, 20)]),
+    "exponent": (S + "    oom_score_adj: 1e2\n", [("OC024", 5, 20)]),
+    "float": (S + "    oom_score_adj: -500.0\n", [("OC024", 5, 20)]),
+    "quoted integer": (S + "    oom_score_adj: '100'\n", [("OC024", 5, 20)]),
+    "true as integer": (S + "    oom_score_adj: true\n", [("OC022", 5, 20)]),
+    "empty value": (S + "    memory: {max: }\n", [("OC026", 5, 19)]),
+    "tilde value": (S + "    memory: {max: ~}\n", [("OC026", 5, 19)]),
+    "non-UTF-8, BOM and NUL at once": (b"\xef\xbb\xbfdescription: a\x00\nx: \xff\n",
+                                       [("OC002", 1, 1), ("OC003", 2, 15), ("OC002", 3, 4)]),
+    "unit name with a slash": ("services:\n  w: {unit: ../x.service, tier: critical}\n",
+                               [("OC040", 3, 13)]),
+    "unit name too long": (f"services:\n  w: {{unit: {'a' * 248}.service, tier: critical}}\n",
+                           [("OC040", 3, 13)]),
+    "unit name with two @": ("services:\n  w: {unit: a@b@c.service, tier: critical}\n",
+                             [("OC040", 3, 13)]),
+    "unit name without a suffix": ("services:\n  w: {unit: web, tier: critical}\n",
+                                   [("OC040", 3, 13)]),
+    "non-ASCII unit name": ("services:\n  w: {unit: wéb.service, tier: critical}\n",
+                            [("OC040", 3, 13)]),
+    "prefix drop-in without scope": ("services:\n  w: {unit: web-.service, tier: critical}\n",
+                                     [("OC042", 3, 13)]),
+    "template drop-in without scope": ("services:\n  w: {unit: web@.service, tier: critical}\n",
+                                       [("OC042", 3, 13)]),
+    "type-wide drop-in without scope": ("services:\n  w: {unit: service, tier: critical}\n",
+                                        [("OC042", 3, 13)]),
+    "newline in a value": ('description: "a\\nExecStartPre=/bin/id"\n', [("OC028", 2, 14)]),
+    "carriage return in a unit": ('services:\n  w: {unit: "a\\rb.service", tier: critical}\n',
+                                  [("OC040", 3, 13)]),
+    "value ending in a backslash": ("description: 'ends in \\'\n", [("OC028", 2, 14)]),
+    "';' in a typed value": (S + "    oom_policy: kill;\n", [("OC027", 5, 17)]),
+    "'#' in a unit name": ("services:\n  w: {unit: 'a#b.service', tier: critical}\n",
+                           [("OC040", 3, 13)]),
+    "OOMScoreAdjust out of range": (S + "    oom_score_adj: 1001\n", [("OC025", 5, 20)]),
+    "OOMPolicy=panic": (S + "    oom_policy: panic\n", [("OC027", 5, 17)]),
+    "lower-case size suffix": (S + "    memory: {max: 2g}\n", [("OC031", 5, 19)]),
+    "ManagedOOMMemoryPressure=yes": (S + "    managed_oom: {memory_pressure: yes}\n",
+                                     [("OC027", 5, 36)]),
+    "pressure limit of 120%": (S + "    managed_oom: {memory_pressure: kill, "
+                               "memory_pressure_limit: 120%}\n", [("OC032", 5, 65)]),
+    "OOMPolicy= on a slice": ("services:\n  s: {unit: work.slice, oom_policy: kill}\n",
+                              [("OC043", 3, 37)]),
+    "typo'd key": (S + "    oom_scor_adj: 5\n", [("OC020", 5, 5)]),
+    "sysctl key with ..": ("sysctl:\n  vm..swappiness: 1\n", [("OC050", 3, 3)]),
+    "sysctl key as a path": ("sysctl:\n  /proc/sys/vm/swappiness: 1\n", [("OC050", 3, 3)]),
+    "sysctl key with a space": ("sysctl:\n  vm.swap piness: 1\n", [("OC050", 3, 3)]),
+    "sysctl glob": ("sysctl:\n  vm.*: 1\n", [("OC051", 3, 3)]),
+    "sysctl leading '-'": ("sysctl:\n  -vm.swappiness: 1\n", [("OC051", 3, 3)]),
+    "sysctl value with a comment": ("sysctl:\n  vm.swappiness: 10 # low\n", []),
+    "quoted sysctl value with a comment": ("sysctl:\n  vm.swappiness: '10 # low'\n",
+                                           [("OC022", 3, 18)]),
+    "pass-through value with extra tokens": (
+        "sysctl:\n  net.core.x: {value: '1 2', passthrough: true}\n", [("OC054", 3, 23)]),
+    "pass-through value with a newline": (
+        "sysctl:\n  net.core.x: {value: \"1\\nvm.panic_on_oom = 1\", passthrough: true}\n",
+        [("OC054", 3, 23)]),
+    "sysctl out of range": ("sysctl:\n  vm.panic_on_oom: 3\n", [("OC025", 3, 20)]),
+}
+
+
+@pytest.mark.parametrize("case", [c for c, (_, found) in CASES.items() if found])
+def test_bad_input_exit_3_every_problem_at_its_place_and_nothing_written(
+    case: str, tmp_path: Path, existing_out: Path
+) -> None:
+    text, expected = CASES[case]
+    head = b"oomcfg: 1\n"
+    (tmp_path / "p.yaml").write_bytes(
+        head + text if isinstance(text, bytes) else head + text.encode())
+    if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf"):  # the BOM must come first
+        (tmp_path / "p.yaml").write_bytes(text[:3] + head + text[3:])
+    before = snapshot(existing_out)
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--out",
+                                      str(existing_out)])
+    lines = result.stderr.splitlines()
+    found = [(m["code"], int(m["line"]), int(m["col"]))
+             for m in map(DIAGNOSTIC.fullmatch, lines) if m is not None]
+    assert (result.exit_code, result.stdout, found, len(found)) == (3, "", expected, len(lines))
+    assert snapshot(existing_out) == before
+
+
+def test_a_comment_after_a_plain_sysctl_value_is_a_yaml_comment(tmp_path: Path) -> None:
+    """`vm.swappiness: 10 # low` is 10 in YAML; only a *quoted* '10 # low' reaches the check.
+
+    The comment must not travel into sysctl.d, where it would stay in the value.
+    """
+    text, _ = CASES["sysctl value with a comment"]
+    (tmp_path / "p.yaml").write_text(f"oomcfg: 1\n{text}")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--only", "sysctl"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[-1] == "vm.swappiness = 10"
