@@ -83,7 +83,7 @@ class TextSpec(Spec):
     systemd file has a pattern (or its own grammar) without ``#`` and ``;``:
     systemd does not treat them as comments inside a value, but they make the
     whole value invalid (systemd.syntax(7)). Free text (``description``) keeps
-    them, and ``%``, which the renderer escapes as ``%%``.
+    them and ``%``: it is never written into a rendered file.
     """
 
     def __init__(self, what: str, pattern: str | None = None, max_len: int | None = None) -> None:

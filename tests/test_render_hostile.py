@@ -178,3 +178,20 @@ def test_a_comment_after_a_plain_sysctl_value_is_a_yaml_comment(tmp_path: Path) 
     result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--only", "sysctl"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.splitlines()[-1] == "vm.swappiness = 10"
+
+
+def test_percent_in_free_text_never_reaches_a_directive(tmp_path: Path) -> None:
+    """systemd expands %h in values (bad-inputs.md); free text stays in comments or out.
+
+    A profile file named with '%' and a description full of specifiers: every
+    assignment line holds only the percentage the profile asked for.
+    """
+    (tmp_path / "100%h.yaml").write_text(
+        'oomcfg: 1\ndescription: "%h %n 100% sure"\n'
+        "services:\n  web: {unit: web.service, tier: critical, memory: {max: 50%}}\n")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "100%h.yaml")])
+    assignments = [line for line in result.stdout.splitlines()
+                   if "=" in line and not line.startswith(("#", "==>"))]
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert assignments == ["OOMScoreAdjust=-900", "MemoryMax=50%"]
+    assert '# profile: "100%h.yaml"' in result.stdout.splitlines()
