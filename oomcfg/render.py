@@ -120,6 +120,9 @@ def select_targets(only: Collection[str] | None) -> list[str]:
     """The target names to run, in registry order; unknown names are a usage error."""
     if only is None:
         return list(DEFAULT_TARGETS)
+    if not only:  # `--only ,` or an empty shell variable: never quietly render nothing
+        raise UnknownTargetError("--only names no render target; valid targets: "
+                                 + ", ".join(TARGETS))
     unknown = sorted(set(only) - TARGETS.keys())
     if unknown:
         raise UnknownTargetError(

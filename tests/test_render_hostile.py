@@ -195,3 +195,13 @@ def test_percent_in_free_text_never_reaches_a_directive(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (0, "")
     assert assignments == ["OOMScoreAdjust=-900", "MemoryMax=50%"]
     assert '# profile: "100%h.yaml"' in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("only", [",", "", " , "])
+def test_an_only_option_that_names_no_target_is_a_usage_error(tmp_path: Path, only: str) -> None:
+    """`--only ,` (say, from an empty shell variable) must not quietly render nothing."""
+    (tmp_path / "p.yaml").write_text("oomcfg: 1\nsysctl: {vm.panic_on_oom: 0}\n")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--only", only])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("oomcfg: --only names no render target; valid targets: "
+                                    "systemd, sysctl, ")
