@@ -413,7 +413,7 @@ def on_a_terminal(argv: list[str], answer: bytes) -> tuple[int, str]:
     os.close(follower)
     seen = b""
     try:
-        while b"[y/N]" not in seen and proc.poll() is None:
+        while b"[y/N]: " not in seen and proc.poll() is None:
             seen += os.read(leader, 4096)
         os.write(leader, answer)
         code = proc.wait(timeout=60)
