@@ -13,13 +13,16 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from oomcfg.apply import ApplyOptions, Outcome, run_apply
 from oomcfg.effect import EffectReport
 from oomcfg.errors import ExitCode, OomcfgError
 from oomcfg.host import Host
 from oomcfg.plan import Change, Plan
+
+if TYPE_CHECKING:
+    from oomcfg.rollback import RollbackResult
 
 Confirm = Callable[[str], bool]
 
@@ -189,6 +192,10 @@ def _print_json(
         doc["exit_code"] = int(outcome.exit_code)
     if error is not None:
         doc["error"] = error
+    _write_json(doc, out)
+
+
+def _write_json(doc: dict[str, object], out: TextIO) -> None:
     out.write(json.dumps(doc, indent=2) + "\n")
 
 
@@ -208,13 +215,37 @@ def _effects_json(report: EffectReport) -> dict[str, list[str]]:
 
 
 # ------------------------------------------------------------------ rollback
-def run_rollback_cmd(root: Path, options: ApplyOptions, stdout: TextIO) -> ExitCode:
-    """Restore the files the last apply changed; print what was restored."""
+def run_rollback_cmd(
+    root: Path, options: ApplyOptions, stdout: TextIO, *, json_format: bool = False
+) -> ExitCode:
+    """Restore the files the last apply changed; print what was restored.
+
+    With ``json_format`` the output is one document, also on a refusal
+    (``root``, ``error``, ``exit_code``), so tools never parse text.
+    """
     from oomcfg.rollback import run_rollback  # noqa: PLC0415 - apply never needs it
 
-    result = run_rollback(Host(root), options)
+    try:
+        result = run_rollback(Host(root), options)
+    except OomcfgError as err:
+        if json_format:
+            _write_json({"root": str(root), "error": str(err), "exit_code": err.exit_code}, stdout)
+        raise
+    if json_format:
+        _write_json(_rollback_json(root, result), stdout)
+        return result.exit_code
     for path, what in result.restored:
         stdout.write(f"  {what:<8}  {path}\n")
     stdout.write(f"rolled back to generation {result.generation} under {root}\n")
     _print_effects(result.effects, stdout)
     return result.exit_code
+
+
+def _rollback_json(root: Path, result: RollbackResult) -> dict[str, object]:
+    return {
+        "root": str(root),
+        "generation": {"from": result.undone, "to": result.generation},
+        "restored": [{"path": path, "action": what} for path, what in result.restored],
+        "effects": _effects_json(result.effects),
+        "exit_code": int(result.exit_code),
+    }

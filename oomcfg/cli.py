@@ -154,7 +154,7 @@ def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
 
 
 class ApplyFormat(StrEnum):
-    """Output forms of ``oomcfg apply``."""
+    """Output forms of ``oomcfg apply`` and ``oomcfg rollback``."""
 
     TEXT = "text"
     JSON = "json"
@@ -240,6 +240,9 @@ def rollback(
     no_reload: Annotated[
         bool, typer.Option("--no-reload", help="No daemon-reload, no sysctl writes.")
     ] = False,
+    fmt: Annotated[
+        ApplyFormat, typer.Option("--format", help="text, or one JSON document.")
+    ] = ApplyFormat.TEXT,
 ) -> None:
     """Restore the files the last apply replaced, created or removed (exit 0, 4, 5, 6)."""
     from oomcfg.apply import ApplyOptions  # noqa: PLC0415
@@ -247,7 +250,7 @@ def rollback(
 
     options = ApplyOptions(force=force, reload=not no_reload)
     try:
-        code = run_rollback_cmd(root, options, sys.stdout)
+        code = run_rollback_cmd(root, options, sys.stdout, json_format=fmt is ApplyFormat.JSON)
     except OomcfgError as err:
         _fail(err)
     _finish(code)

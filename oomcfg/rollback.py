@@ -42,6 +42,8 @@ class RollbackResult:
 
     restored: tuple[tuple[str, str], ...]
     generation: int
+    #: the generation that was current before (the one undone)
+    undone: int
     effects: EffectReport
     exit_code: ExitCode
 
@@ -57,7 +59,9 @@ def run_rollback(host: Host, options: ApplyOptions) -> RollbackResult:
         _take_effect(host, options, report, restored)
     report.notes.append("running processes keep their oom_score_adj until their units restart")
     code = ExitCode.PARTIAL if report.failures else ExitCode.OK
-    return RollbackResult(tuple(restored), previous.generation, report, code)
+    return RollbackResult(
+        tuple(restored), previous.generation, manifest.generation, report, code
+    )
 
 
 def read_record(host: Host, generation: int) -> tuple[Manifest, Befores]:

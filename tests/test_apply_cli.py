@@ -436,3 +436,37 @@ def test_on_a_terminal_apply_asks_before_writing(
     assert (root / WEB).exists() is (code == 0)
     if code:
         assert "nothing written: not confirmed" in text
+
+
+# ------------------------------------------------------------------ rollback --format json
+
+
+def test_rollback_json_lists_every_restored_path(tmp_path: Path, root: Path) -> None:
+    oomcfg("apply", profile(tmp_path), "--root", root)
+    oomcfg("apply", profile(tmp_path, web=800), "--root", root)
+    code, out, err = oomcfg("rollback", "--root", root, "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "root": str(root),
+        "generation": {"from": 2, "to": 1},
+        "restored": [{"path": WEB, "action": "restored"}],
+        "effects": {
+            "done": [],
+            "failures": [],
+            "notes": [
+                SKIPPED.format(root=root).removeprefix("note: ").rstrip("\n"),
+                "running processes keep their oom_score_adj until their units restart",
+            ],
+        },
+        "exit_code": 0,
+    }
+
+
+def test_rollback_json_refusal_is_still_one_document(root: Path) -> None:
+    code, out, err = oomcfg("rollback", "--root", root, "--format", "json")
+    assert code == 4
+    assert json.loads(out) == {
+        "root": str(root),
+        "error": err.removeprefix("oomcfg: ").rstrip("\n"),
+        "exit_code": 4,
+    }
