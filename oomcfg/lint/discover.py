@@ -3,7 +3,8 @@
 Directories are walked recursively, following symlinks but never entering a
 directory twice (its device and inode are remembered), so a symlink loop is
 reported once and the walk goes on. Hidden directories (``.git``, ``.venv``)
-are not entered unless named on the command line.
+are not entered unless named on the command line, and YAML dotfiles that
+are not profiles (tool configurations) are only counted among the skipped.
 
 A file's kind comes from its name first, then its content:
 
@@ -191,7 +192,10 @@ def _profile_or_skip(path: Path, explicit: bool) -> Item:
         return head
     if _PROFILE_KEY.search(head):
         return Found(path, "profile")
-    return Skipped(path, "YAML without a top-level 'oomcfg:' key (not a profile)")
+    # a dotfile (.oomcfg-lint.yaml, .pre-commit-config.yaml) is a tool's configuration:
+    # counted, not named on every run
+    quiet = path.name.startswith(".")
+    return Skipped(path, "YAML without a top-level 'oomcfg:' key (not a profile)", quiet=quiet)
 
 
 def _conf_kind(path: Path, parent: str) -> Item:

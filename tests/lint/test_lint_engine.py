@@ -112,6 +112,21 @@ class TestInputs:
             ("journald.conf", ".conf file that is neither a unit drop-in nor sysctl settings"),
         ]
 
+    def test_dotfile_yaml_such_as_tool_configs_is_skipped_quietly(self, tmp_path: Path) -> None:
+        """.oomcfg-lint.yaml itself and .pre-commit-config.yaml are not worth a line each run."""
+        write_tree(tmp_path, {
+            ".oomcfg-lint.yaml": "disable: [OC107]\n",
+            ".pre-commit-config.yaml": "repos: []\n",
+            "ci.yaml": "jobs: {}\n",
+            "p.yaml": DUMP_OFF,
+        })  # fmt: skip
+        result = lint_paths([tmp_path], LintOptions())
+        assert [s.path.name for s in result.skipped if not s.quiet] == ["ci.yaml"]
+        assert [s.path.name for s in result.skipped if s.quiet] == [
+            ".oomcfg-lint.yaml", ".pre-commit-config.yaml",
+        ]  # fmt: skip
+        assert codes(result) == []
+
     def test_a_bad_profile_gives_loader_findings_with_positions(self, tmp_path: Path) -> None:
         text = (
             HEADER + "services:\n  a:\n    unit: a.service\n    oom_score_adj: 1200\n    tir: x\n"
