@@ -128,7 +128,8 @@ def write_tree(root: Path, files: Iterable[RenderedFile]) -> int:
 
     ``root`` may not exist yet. Raises :class:`UnsafeOutput` (exit 4) on a
     symlink or a non-directory on the way, and :class:`EnvironmentProblem`
-    (exit 4) naming the file for any other failure (ENOSPC, EACCES, ...).
+    (exit 4) naming the file for any other failure (ENOSPC, EACCES, ...);
+    either says how many files were already written when it was not the first.
     """
     try:
         tree = _Tree(root)
@@ -139,6 +140,13 @@ def write_tree(root: Path, files: Iterable[RenderedFile]) -> int:
         for file in files:
             _write_one(tree, file)
             written += 1
+    except EnvironmentProblem as err:
+        if not written:
+            raise
+        # No rollback here (a review tree, not apply): never let a partial tree
+        # look like a clean refusal.
+        raise type(err)(f"{err}; {written} file(s) were written before this, so {root} "
+                        "is incomplete") from err
     finally:
         tree.close()
     return written

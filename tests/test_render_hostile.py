@@ -205,3 +205,17 @@ def test_an_only_option_that_names_no_target_is_a_usage_error(tmp_path: Path, on
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith("oomcfg: --only names no render target; valid targets: "
                                     "systemd, sysctl, ")
+
+
+def test_a_failure_part_way_through_out_says_the_tree_is_incomplete(tmp_path: Path) -> None:
+    """render --out has no rollback (it is not apply); it must not look like a clean refusal."""
+    (tmp_path / "p.yaml").write_text(
+        "oomcfg: 1\nsysctl: {vm.panic_on_oom: 0}\n"
+        "services:\n  web: {unit: web.service, tier: critical}\n")
+    blocker = tmp_path / "out/etc/systemd/system/web.service.d/50-oomcfg.conf"
+    blocker.mkdir(parents=True)
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--out",
+                                      str(tmp_path / "out")])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        4, "", f"oomcfg: refusing to replace the directory {blocker}; 1 file(s) were "
+        f"written before this, so {tmp_path / 'out'} is incomplete\n")
