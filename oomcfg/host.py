@@ -226,6 +226,10 @@ class Host:
                 pids.extend(_read_pids(Path(dirpath) / "cgroup.procs"))
         return pids
 
+    def has_cgroup2(self) -> bool:
+        """Whether a cgroup v2 hierarchy is mounted, so :meth:`cgroup_procs` can list PIDs."""
+        return self._cgroup2_root() is not None
+
     def _cgroup2_root(self) -> Path | None:
         # A pure v2 mount has cgroup.controllers at the top; a hybrid layout
         # (v1 controllers + cgroup2, as on this project's machines) mounts v2

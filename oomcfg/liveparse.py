@@ -286,3 +286,22 @@ def parse_pidfile(text: str) -> int | None:
     if tokens and tokens[0].isdigit() and int(tokens[0]) > 0:
         return int(tokens[0])
     return None
+
+
+def parse_cgroup_v2(cgroup_text: str) -> str | None:
+    """The cgroup v2 path of a /proc/PID/cgroup text (the ``0::PATH`` line; proc(5)), or None."""
+    for line in cgroup_text.splitlines():
+        if line.startswith("0::"):
+            return line[3:]
+    return None
+
+
+def in_control_group(path: str, control_group: str) -> bool:
+    """Whether a process' cgroup v2 ``path`` lies in systemd's ``ControlGroup`` (or below it).
+
+    ``path`` is relative to the *reader's* cgroup namespace and ControlGroup to
+    the manager's, so a reader outside a container's namespace sees a longer
+    prefix: the group must appear in the path as whole components.
+    """
+    group = control_group.rstrip("/") + "/"
+    return group in path.rstrip("/") + "/"

@@ -15,30 +15,25 @@ services on hosts without systemd.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
 from oomcfg.liveparse import (
-    EXITED_STATES,
     SHOW_PROPERTIES,
     DropIn,
     LiveState,
     ProcInfo,
     UnitProps,
     has_cap_sys_resource,
-    parse_btime,
     parse_mem_total,
     parse_oom_score_adj,
     parse_pidfile,
-    parse_proc_state,
     parse_show,
     parse_show_matches,
-    parse_start_ticks,
-    parse_uptime,
 )
 from oomcfg.model import Profile, Service
+from oomcfg.procread import ProcFiles, boot_time, exited, proc_infos, read_adj
 from oomcfg.sysctld import sysctl_config_files
 
 #: Units are shown in batches so a 10k-service profile stays under ARG_MAX.
@@ -46,29 +41,6 @@ SHOW_BATCH = 1000
 #: proc(5): comm is the executable name truncated to TASK_COMM_LEN - 1 bytes.
 COMM_LEN = 15
 _RUNNING = frozenset({"active", "reloading", "deactivating"})
-
-
-class ProcFiles:
-    """Reads /proc/PID/NAME under the host's /proc; None when gone or unreadable.
-
-    The per-process reads are the whole cost of validate on a busy host, and
-    ``Host.proc_read`` re-resolves and re-checks the path for every file (about
-    5x a bare open here). /proc is resolved once through the seam (so
-    ``--root``/``--proc`` still apply) and each file is then opened directly:
-    PIDs are ints and names are constants of this module, so no read can leave
-    /proc. A vanished process (ENOENT/ESRCH) reads as None: not drift.
-    """
-
-    def __init__(self, host: Host) -> None:
-        self.base = str(host.path("proc"))
-
-    def read(self, pid: int, name: str) -> str | None:
-        """Text of one /proc file of ``pid``, or None."""
-        try:
-            with open(f"{self.base}/{int(pid)}/{name}", "rb") as f:  # noqa: PTH123
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return None
 
 
 def show_argv(units: Sequence[str]) -> list[str]:
@@ -80,12 +52,21 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     """Everything validate needs about ``host`` for ``profile``; never raises for a host fact."""
     unknown: dict[str, str] = {}
     procfs = ProcFiles(host)
+    status = procfs.read(1, "status")
     base = LiveState(
         systemd=host.systemd_running(),
-        manager_cap_sys_resource=_manager_cap(procfs),
+        # PID 1 is the manager that applies OOMScoreAdjust= (or runs the init scripts).
+        manager_cap_sys_resource=None if status is None else has_cap_sys_resource(status),
         manager_oom_score_adj=parse_oom_score_adj(procfs.read(1, "oom_score_adj") or ""),
         unknown=unknown,
     )
+    if "processes" in only and profile.services and status is None:
+        # PID 1 exists in every PID namespace: without it this is no usable /proc.
+        unknown["processes"] = (
+            f"{procfs.base}/1/status cannot be read: not a mounted proc filesystem, or one "
+            "that hides other users' processes (hidepid=): no process can be checked"
+        )
+        only = only - {"processes"}
     if "sysctl" in only and profile.sysctl:
         base = base._replace(
             sysctls=_read_sysctls(host, profile.sysctl, unknown),
@@ -120,7 +101,9 @@ def _probe_systemd(
         instances=instances,
         dropins=_read_dropins(host, units.values()),
         processes=(
-            _unit_processes(host, procfs, units.values(), expected) if "processes" in only else {}
+            _unit_processes(host, procfs, units.values(), expected, unknown)
+            if "processes" in only
+            else {}
         ),
         mem_total=parse_mem_total(host.read_text("proc/meminfo") or ""),
         unknown=unknown,
@@ -216,89 +199,40 @@ def _read_dropins(host: Host, units: Iterable[UnitProps]) -> dict[str, DropIn]:
 
 
 def _unit_processes(
-    host: Host, procfs: ProcFiles, units: Iterable[UnitProps], expected: Mapping[str, int]
+    host: Host,
+    procfs: ProcFiles,
+    units: Iterable[UnitProps],
+    expected: Mapping[str, int],
+    unknown: dict[str, str],
 ) -> dict[str, list[ProcInfo]]:
-    """Every PID in each running unit's cgroup whose service sets oom_score_adj."""
-    boot = _boot_time(host)
+    """Every PID in each running unit's cgroup whose service sets oom_score_adj.
+
+    Without a cgroup v2 hierarchy (or with a group that cannot be listed) the
+    processes cannot be found: ``unknown`` says so, never a silent "all good".
+    """
+    wanted = [
+        u for u in units
+        if u.unit in expected and u.active_state in _RUNNING and u.control_group
+    ]  # fmt: skip
+    if wanted and not host.has_cgroup2():
+        unknown["processes"] = (
+            f"no cgroup v2 hierarchy under {host.sys}/fs/cgroup (or its unified/): the "
+            "units' processes cannot be listed"
+        )
+        return {}
+    boot = boot_time(host)
     result: dict[str, list[ProcInfo]] = {}
-    for unit in units:
-        want = expected.get(unit.unit)
-        if want is not None and unit.active_state in _RUNNING and unit.control_group:
+    for unit in wanted:
+        try:
             pids = host.cgroup_procs(unit.control_group)
-            result[unit.unit] = _proc_infos(procfs, pids, want, boot)
+        except (OSError, EnvironmentProblem) as err:
+            unknown[f"{unit.unit} processes"] = f"cannot list {unit.control_group}: {_reason(err)}"
+            continue
+        result[unit.unit] = proc_infos(procfs, pids, expected[unit.unit], boot, unit.control_group)
     return result
 
 
-def _manager_cap(procfs: ProcFiles) -> bool | None:
-    """Whether PID 1 (the manager that applies OOMScoreAdjust=) has CAP_SYS_RESOURCE."""
-    status = procfs.read(1, "status")
-    return None if status is None else has_cap_sys_resource(status)
-
-
 # --- processes --------------------------------------------------------------------------------
-
-
-def _proc_infos(
-    procfs: ProcFiles, pids: Iterable[int], expected: int, boot: float | None
-) -> list[ProcInfo]:
-    """oom_score_adj of each PID; a PID that exited meanwhile is skipped (not drift).
-
-    Only a process whose value differs has its ``stat`` read (start time and
-    name, to explain the difference), so a healthy host costs one small read
-    per process (performance.md, P7).
-    """
-    infos = []
-    for pid in pids:
-        adj = _read_adj(procfs, pid)
-        if adj is None:
-            continue
-        if adj == expected:
-            infos.append(ProcInfo(pid, adj))
-            continue
-        stat = procfs.read(pid, "stat")
-        if stat is not None and parse_proc_state(stat) not in EXITED_STATES:
-            infos.append(ProcInfo(pid, adj, _start_time(stat, boot), _stat_comm(stat)))
-    return infos
-
-
-def _exited(procfs: ProcFiles, pid: int) -> bool:
-    """True for a process that exited, even if not yet reaped (a zombie keeps its comm and
-    oom_score_adj: a pidfile or comm match on it is "not running", never drift)."""
-    stat = procfs.read(pid, "stat")
-    return stat is None or parse_proc_state(stat) in EXITED_STATES
-
-
-def _read_adj(procfs: ProcFiles, pid: int) -> int | None:
-    text = procfs.read(pid, "oom_score_adj")
-    return None if text is None else parse_oom_score_adj(text)
-
-
-def _start_time(stat: str, boot: float | None) -> float | None:
-    ticks = parse_start_ticks(stat)
-    return None if ticks is None or boot is None else boot + ticks / _clock_ticks()
-
-
-def _stat_comm(stat: str) -> str:
-    """Field 2 of /proc/PID/stat, between the first ``(`` and the last ``)`` (proc(5))."""
-    return stat.partition("(")[2].rpartition(")")[0]
-
-
-def _boot_time(host: Host) -> float | None:
-    """Boot time in epoch seconds, to compare process start times with file mtimes.
-
-    ``now - /proc/uptime`` is good to ~10 ms (start times count from boot on the
-    same clock); /proc/stat's ``btime`` is whole seconds, the fallback.
-    """
-    uptime = parse_uptime(_safe_text(host, "proc/uptime") or "")
-    if uptime is not None:
-        return time.time() - uptime
-    btime = parse_btime(_safe_text(host, "proc/stat") or "")
-    return None if btime is None else float(btime)
-
-
-def _clock_ticks() -> int:
-    """USER_HZ, the unit of /proc/PID/stat start times (proc(5): sysconf(_SC_CLK_TCK))."""
-    return os.sysconf("SC_CLK_TCK")
 
 
 def _init_processes(
@@ -315,8 +249,8 @@ def _init_processes(
             by_comm[svc.init.comm[:COMM_LEN]] = svc.name
             result[svc.name] = []
     for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
-        adj = _read_adj(procfs, pid)
-        if adj is not None and not _exited(procfs, pid):
+        adj = read_adj(procfs, pid)
+        if adj is not None and not exited(procfs, pid):
             result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
     return result
 
@@ -329,10 +263,10 @@ def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -
     if pid is None:
         return []
     actual = (procfs.read(pid, "comm") or "").rstrip("\n")
-    adj = _read_adj(procfs, pid)
+    adj = read_adj(procfs, pid)
     if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
         return []
-    if _exited(procfs, pid):
+    if exited(procfs, pid):
         return []
     return [ProcInfo(pid, adj, comm=actual)]
 

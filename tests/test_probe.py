@@ -17,59 +17,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from probe_tree import ALL, build_host_root, fake_proc, make_profile, write
 
 from oomcfg.host import Host
 from oomcfg.liveparse import ProcInfo
-from oomcfg.model import InitSpec, Profile, Service, SysctlSetting
-from oomcfg.probe import ProcFiles, _proc_infos, probe
-
-ALL = frozenset({"sysctl", "units", "processes"})
-STAT = "{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 {ticks} 0 0\n"
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
-def fake_proc(root: Path, pid: int, comm: str, adj: int, ticks: int = 100) -> None:
-    base = root / "proc" / str(pid)
-    write(base / "comm", comm + "\n")
-    write(base / "oom_score_adj", f"{adj}\n")
-    write(base / "stat", STAT.format(pid=pid, comm=comm, ticks=ticks))
+from oomcfg.model import InitSpec
+from oomcfg.probe import probe
+from oomcfg.procread import ProcFiles, proc_infos
 
 
 @pytest.fixture
 def host_root(tmp_path: Path) -> Path:
     """A host without systemd: two daemons, a stale pidfile, sysctls and sysctl.d files."""
-    root = tmp_path / "host"
-    write(root / "proc/1/status", "Name:\tinit\nCapEff:\t000001fffeffffff\n")
-    write(root / "proc/1/oom_score_adj", "0\n")
-    write(root / "proc/stat", "cpu 1 2 3\nbtime 1764100000\n")
-    write(root / "proc/sys/vm/swappiness", "60\n")
-    write(root / "proc/sys/vm/oom_dump_tasks", "1\n")
-    write(root / "etc/sysctl.d/90-oomcfg.conf", "vm.swappiness = 10\nvm.oom_dump_tasks = 1\n")
-    write(root / "etc/sysctl.d/99-local.conf", "vm.swappiness = 60\n")
-    fake_proc(root, 4321, "mydb", -500)
-    fake_proc(root, 77, "worker", 300)
-    fake_proc(root, 78, "worker", 900)
-    write(root / "run/mydb.pid", "4321\n")
-    write(root / "run/gone.pid", "999\n")  # its process exited
-    return root
-
-
-def sysctl(key: str, value: int) -> tuple[str, SysctlSetting]:
-    return key, SysctlSetting(key, value)
-
-
-def make_profile() -> Profile:
-    services = (
-        Service("mydb", "mydb.service", oom_score_adj=-500, init=InitSpec(pidfile="/run/mydb.pid")),
-        Service("worker", "worker.service", oom_score_adj=300, init=InitSpec(comm="worker")),
-        Service("gone", "gone.service", oom_score_adj=0, init=InitSpec(pidfile="/run/gone.pid")),
-    )
-    settings = dict((sysctl("vm.swappiness", 10), sysctl("vm.oom_dump_tasks", 1)))
-    return Profile(1, "t", ("t.yaml",), settings, {s.name: s for s in services})
+    return build_host_root(tmp_path)
 
 
 def test_probe_reads_sysctls_files_and_processes_under_the_root(host_root: Path) -> None:
@@ -115,13 +75,13 @@ def test_an_exited_but_unreaped_process_is_not_running_by_pidfile_comm_or_cgroup
     state = probe(Host(host_root), make_profile(), ALL)
     assert state.processes["mydb"] == []
     assert [p.pid for p in state.processes["worker"]] == [77, 78]
-    assert _proc_infos(ProcFiles(Host(host_root)), [77, 79], 300, None) == [ProcInfo(77, 300)]
+    assert proc_infos(ProcFiles(Host(host_root)), [77, 79], 300, None) == [ProcInfo(77, 300)]
 
 
 def test_only_differing_processes_pay_for_start_time_and_name(host_root: Path) -> None:
     # One read (oom_score_adj) per healthy process; stat only to explain a difference.
     boot = 1764100000.0
-    infos = _proc_infos(ProcFiles(Host(host_root)), [77, 78, 555], 300, boot)  # 555 has exited
+    infos = proc_infos(ProcFiles(Host(host_root)), [77, 78, 555], 300, boot)  # 555 has exited
     assert infos == [
         ProcInfo(77, 300),
         ProcInfo(78, 900, boot + 100 / os.sysconf("SC_CLK_TCK"), "worker"),

@@ -1,0 +1,136 @@
+"""Per-process reads for validate: the whole cost of a busy host, so kept to a minimum.
+
+A healthy process costs one small read (``oom_score_adj``). Only a process
+whose value differs pays for ``stat`` (start time, name, state: to explain
+the difference, and to drop a zombie) and ``cgroup`` (to drop a PID that was
+reused by another process after the unit's ``cgroup.procs`` was listed).
+A PID that vanished at any step is skipped: never drift (bad-inputs.md,
+"Reading a live host").
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+from oomcfg.errors import EnvironmentProblem
+from oomcfg.host import Host
+from oomcfg.liveparse import (
+    EXITED_STATES,
+    ProcInfo,
+    in_control_group,
+    parse_btime,
+    parse_cgroup_v2,
+    parse_oom_score_adj,
+    parse_proc_state,
+    parse_start_ticks,
+    parse_uptime,
+)
+
+
+class ProcFiles:
+    """Reads /proc/PID/NAME under the host's /proc; None when gone or unreadable.
+
+    ``Host.proc_read`` re-resolves and re-checks the path for every file (about
+    5x a bare open here). /proc is resolved once through the seam (so
+    ``--root``/``--proc`` still apply) and each file is then opened directly:
+    PIDs are ints and names are constants of the callers, so no read can leave
+    /proc. A vanished process (ENOENT/ESRCH) reads as None: not drift.
+    """
+
+    def __init__(self, host: Host) -> None:
+        self.base = str(host.path("proc"))
+
+    def read(self, pid: int, name: str) -> str | None:
+        """Text of one /proc file of ``pid``, or None."""
+        try:
+            with open(f"{self.base}/{int(pid)}/{name}", "rb") as f:  # noqa: PTH123
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+
+
+def proc_infos(
+    procfs: ProcFiles,
+    pids: Iterable[int],
+    expected: int,
+    boot: float | None,
+    group: str | None = None,
+) -> list[ProcInfo]:
+    """oom_score_adj of each PID; one that exited (or was reused outside ``group``) is skipped.
+
+    ``group`` is the unit's ControlGroup the PIDs were listed from: a differing
+    process is kept only while /proc/PID/cgroup still puts it there (read
+    after its value, so a PID reused in between is never blamed on the unit).
+    """
+    infos = []
+    for pid in pids:
+        adj = read_adj(procfs, pid)
+        if adj is None:
+            continue
+        if adj == expected:
+            infos.append(ProcInfo(pid, adj))
+            continue
+        stat = procfs.read(pid, "stat")
+        if stat is None or parse_proc_state(stat) in EXITED_STATES:
+            continue
+        if group is None or _still_in(procfs, pid, group):
+            infos.append(ProcInfo(pid, adj, _start_time(stat, boot), _stat_comm(stat)))
+    return infos
+
+
+def _still_in(procfs: ProcFiles, pid: int, group: str) -> bool:
+    text = procfs.read(pid, "cgroup")
+    if text is None:
+        return False  # gone meanwhile
+    path = parse_cgroup_v2(text)
+    return path is None or in_control_group(path, group)  # no v2 line: cannot tell, keep it
+
+
+def exited(procfs: ProcFiles, pid: int) -> bool:
+    """True for a process that exited, even if not yet reaped (a zombie keeps its comm and
+    oom_score_adj: a pidfile or comm match on it is "not running", never drift)."""
+    stat = procfs.read(pid, "stat")
+    return stat is None or parse_proc_state(stat) in EXITED_STATES
+
+
+def read_adj(procfs: ProcFiles, pid: int) -> int | None:
+    """A process' oom_score_adj; None when it is gone."""
+    text = procfs.read(pid, "oom_score_adj")
+    return None if text is None else parse_oom_score_adj(text)
+
+
+def _start_time(stat: str, boot: float | None) -> float | None:
+    ticks = parse_start_ticks(stat)
+    return None if ticks is None or boot is None else boot + ticks / _clock_ticks()
+
+
+def _stat_comm(stat: str) -> str:
+    """Field 2 of /proc/PID/stat, between the first ``(`` and the last ``)`` (proc(5))."""
+    return stat.partition("(")[2].rpartition(")")[0]
+
+
+def boot_time(host: Host) -> float | None:
+    """Boot time in epoch seconds, to compare process start times with file mtimes.
+
+    ``now - /proc/uptime`` is good to ~10 ms (start times count from boot on the
+    same clock); /proc/stat's ``btime`` is whole seconds, the fallback.
+    """
+    uptime = parse_uptime(_text(host, "proc/uptime"))
+    if uptime is not None:
+        return time.time() - uptime
+    btime = parse_btime(_text(host, "proc/stat"))
+    return None if btime is None else float(btime)
+
+
+def _text(host: Host, rel: str) -> str:
+    try:
+        return host.read_text(rel) or ""
+    except (OSError, EnvironmentProblem):
+        return ""
+
+
+def _clock_ticks() -> int:
+    """USER_HZ, the unit of /proc/PID/stat start times (proc(5): sysconf(_SC_CLK_TCK))."""
+    return os.sysconf("SC_CLK_TCK")
