@@ -199,15 +199,12 @@ def _write_json(doc: dict[str, object], out: TextIO) -> None:
     out.write(json.dumps(doc, indent=2) + "\n")
 
 
+#: The fields of a :class:`~oomcfg.plan.Change` a JSON reader gets (not the bytes).
+CHANGE_FIELDS = ("path", "action", "reason", "kind", "unit", "forced")
+
+
 def _change_json(c: Change) -> dict[str, object]:
-    return {
-        "path": c.path,
-        "action": c.action,
-        "reason": c.reason,
-        "kind": c.kind,
-        "unit": c.unit,
-        "forced": c.forced,
-    }
+    return {name: getattr(c, name) for name in CHANGE_FIELDS}
 
 
 def _effects_json(report: EffectReport) -> dict[str, list[str]]:

@@ -308,37 +308,29 @@ HOLD_LOCK = (
 )
 
 
-def hold_lock(root: Path, seconds: float) -> subprocess.Popen[str]:
+def apply_under_lock(
+    tmp_path: Path, root: Path, held_for: float, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``oomcfg apply`` while another process holds the root's flock for ``held_for`` s."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(root), str(seconds)],
+        [sys.executable, "-c", HOLD_LOCK, str(root), str(held_for)],
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == "held\n"
-    return holder
-
-
-def test_apply_while_another_holds_the_lock_fails_clearly(tmp_path: Path, root: Path) -> None:
-    holder = hold_lock(root, 30)
     try:
-        done = subprocess.run(
-            [
-                *OOMCFG,
-                "apply",
-                str(profile(tmp_path)),
-                "--root",
-                str(root),
-                "--lock-timeout",
-                "0.3",
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        argv = [*OOMCFG, "apply", str(profile(tmp_path)), "--root", str(root), *extra]
+        return subprocess.run(argv, check=False, capture_output=True, text=True)
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+def test_apply_while_another_holds_the_lock_fails_clearly(tmp_path: Path, root: Path) -> None:
+    done = apply_under_lock(tmp_path, root, 30, "--lock-timeout", "0.3")
     assert (done.returncode, done.stdout) == (4, "")
     assert done.stderr == (
         f"oomcfg: another oomcfg apply holds the lock on {root} (waited 0.3s); wait for it "
@@ -348,17 +340,7 @@ def test_apply_while_another_holds_the_lock_fails_clearly(tmp_path: Path, root: 
 
 
 def test_apply_waits_for_a_lock_released_in_time(tmp_path: Path, root: Path) -> None:
-    holder = hold_lock(root, 0.5)
-    try:
-        done = subprocess.run(
-            [*OOMCFG, "apply", str(profile(tmp_path)), "--root", str(root)],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        holder.kill()
-        holder.wait()
+    done = apply_under_lock(tmp_path, root, 0.5)
     assert (done.returncode, done.stderr) == (0, "")
     assert (root / WEB).exists()
 

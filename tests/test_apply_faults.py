@@ -170,27 +170,30 @@ def first_step(tmp_path: Path, name: str) -> int:
     return counting.calls.index(name) + 1
 
 
-def test_report_names_the_failing_step_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        (
+            "rename",
+            "apply failed while renaming the new "
+            "etc/systemd/system/web.service.d/50-oomcfg.conf into place: Input/output error",
+        ),
+        (
+            "write",
+            "apply failed while writing a temp file for "
+            "etc/systemd/system/web.service.d/50-oomcfg.conf: No space left on device",
+        ),
+    ],
+)
+def test_report_names_the_failing_step_and_its_error(
+    tmp_path: Path, step: str, message: str
+) -> None:
+    # FaultOps fails a write with ENOSPC (a full disk) and every other step with EIO.
     root = tmp_path / "root"
     fresh_root(root)
     with pytest.raises(ApplyFailed) as caught:
-        run_apply(Host(root, ops=FaultOps(first_step(tmp_path, "rename"))), NEW, OPTS)
+        run_apply(Host(root, ops=FaultOps(first_step(tmp_path, step))), NEW, OPTS)
     assert str(caught.value) == (
-        "apply failed while renaming the new etc/systemd/system/web.service.d/50-oomcfg.conf "
-        "into place: "
-        "Input/output error; every change was rolled back, the root is as it was before"
-    )
-    assert snapshot(root) == {}
-
-
-def test_enospc_while_writing_is_reported_as_such(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    fresh_root(root)
-    with pytest.raises(ApplyFailed) as caught:
-        run_apply(Host(root, ops=FaultOps(first_step(tmp_path, "write"))), NEW, OPTS)
-    assert str(caught.value) == (
-        "apply failed while writing a temp file for "
-        "etc/systemd/system/web.service.d/50-oomcfg.conf: "
-        "No space left on device; every change was rolled back, the root is as it was before"
+        f"{message}; every change was rolled back, the root is as it was before"
     )
     assert snapshot(root) == {}
