@@ -265,15 +265,12 @@ def _unit_pids(host: Host, props: UnitProps) -> tuple[list[int], str | None]:
 
 
 def _in_group(host: Host, pid: int, control_group: str) -> bool:
-    # proc(5) /proc/PID/cgroup: the cgroup v2 line is "0::PATH", PATH relative
-    # to the *reader's* cgroup namespace, while systemd's ControlGroup is
-    # relative to its own: a reader outside a container's namespace sees a
-    # longer prefix. So the group must appear in PATH as whole components.
-    group = control_group.rstrip("/") + "/"
-    for line in (host.proc_read(pid, "cgroup") or "").splitlines():
-        if line.startswith("0::"):
-            return group in line[3:].rstrip("/") + "/"
-    return False
+    # A write needs proof: a PID that is gone, or whose /proc/PID/cgroup has
+    # no v2 line to compare, is not written (validate, only reading, keeps it).
+    from oomcfg.liveparse import in_control_group, parse_cgroup_v2  # noqa: PLC0415
+
+    path = parse_cgroup_v2(host.proc_read(pid, "cgroup") or "")
+    return path is not None and in_control_group(path, control_group)
 
 
 def _report_unit(
