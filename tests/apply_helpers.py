@@ -13,6 +13,30 @@ UNIT_DIR = "etc/systemd/system"
 SYSCTL = "etc/sysctl.d/90-oomcfg.conf"
 MANIFEST = "var/lib/oomcfg/manifest.json"
 
+WEB = "etc/systemd/system/nginx.service.d/50-oomcfg.conf"
+DB = "etc/systemd/system/postgresql.service.d/50-oomcfg.conf"
+
+PROFILE = """\
+oomcfg: 1
+description: web expendable, database protected
+sysctl:
+  vm.swappiness: 10
+services:
+  web:
+    unit: nginx.service
+    oom_score_adj: {web}
+  db:
+    unit: postgresql.service
+    oom_score_adj: 300
+"""
+
+
+def profile(tmp_path: Path, web: int = 500, name: str = "host.yaml") -> Path:
+    """A two-service profile file (nginx expendable at ``web``, postgresql at 300)."""
+    path = tmp_path / name
+    path.write_text(PROFILE.format(web=web))
+    return path
+
 
 def dropin(unit: str, adj: int) -> RenderedFile:
     """A minimal drop-in as render would produce it (marker first)."""
