@@ -281,6 +281,13 @@ def _events(data: bytes) -> Iterator[Event]:
     return yaml.parse(data, Loader=yaml.SafeLoader)
 
 
+#: YAML 1.2.2 section 7.4: an implicit key is at most 1024 characters; libyaml
+#: then reports one of these problems, far along the line.
+_MAX_KEY = 1024
+_LONG_KEY_PROBLEMS = ("mapping values are not allowed", "did not find expected ',' or '}'",
+                      "could not find expected ':'")
+
+
 def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     """OC004 at libyaml's problem mark, with its context ("while parsing ...").
 
@@ -297,7 +304,12 @@ def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     context, where = error.context, error.context_mark
     if context and where is not None:
         message += f" ({context} at line {where.line + 1}, column {where.column + 1})"
+    if mark.column > _MAX_KEY and message.startswith(_LONG_KEY_PROBLEMS):
+        # libyaml does not say why; a 10,000-character name deserves the real reason.
+        message += (f" (a mapping key is limited to {_MAX_KEY} characters (YAML 1.2.2, "
+                    "section 7.4); use a shorter name)")
     return diag("OC004", message, pos)
+
 
 
 def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:

@@ -230,6 +230,15 @@ def test_invalid_utf8_points_at_the_bad_byte() -> None:
     assert "invalid UTF-8 byte 0xe9" in messages(b"b: caf\xe9\n")[0]
 
 
+@pytest.mark.parametrize("src", ["a" * 1100 + ": 1\n", "x:\n  '" + "a" * 1100 + "': 1\n",
+                                 "{" + "a" * 1100 + ": 1}\n"])
+def test_a_key_over_yamls_1024_character_limit_is_named_as_such(src: str) -> None:
+    """libyaml only says 'mapping values are not allowed' far along a long line."""
+    (message,) = messages(src)
+    assert message.endswith("(a mapping key is limited to 1024 characters (YAML 1.2.2, "
+                            "section 7.4); use a shorter name)")
+
+
 def test_bad_utf8_does_not_hide_a_bom_or_control_characters() -> None:
     """Every byte-level problem in one run: the BOM, the NUL and the bad byte."""
     assert problems(b"\xef\xbb\xbfa: 1\nb: x\x00y\nc: \xff\n") == [
