@@ -311,7 +311,6 @@ def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
     return diag("OC004", message, pos)
 
 
-
 def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
     """Build the tree from events with the garbage collector paused.
 
