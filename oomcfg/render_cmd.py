@@ -104,11 +104,18 @@ def run_render(request: RenderRequest, stdout: TextIO, stderr: TextIO) -> ExitCo
     for note in result.notes:
         stderr.write(note.format() + "\n")
     if not result.files:
-        targets = ", ".join(select_targets(request.only))
-        stderr.write("oomcfg: nothing to render: the profile sets no sysctl and no service "
-                     f"setting for the targets {targets}\n")
+        stderr.write(_nothing_rendered(result, request))
     _emit(profile, result, request, stdout)
     return ExitCode.OK
+
+
+def _nothing_rendered(result: RenderResult, request: RenderRequest) -> str:
+    """Why no file came out: nothing set, or everything omitted (the notes say what)."""
+    if result.notes:
+        return "oomcfg: nothing to render: every setting was omitted (see the notes above)\n"
+    targets = ", ".join(select_targets(request.only))
+    return ("oomcfg: nothing to render: the profile sets no sysctl and no service setting "
+            f"for the targets {targets}\n")
 
 
 def _emit(profile: Profile, result: RenderResult, request: RenderRequest, out: TextIO) -> None:

@@ -219,3 +219,13 @@ def test_a_failure_part_way_through_out_says_the_tree_is_incomplete(tmp_path: Pa
     assert (result.exit_code, result.stdout, result.stderr) == (
         4, "", f"oomcfg: refusing to replace the directory {blocker}; 1 file(s) were "
         f"written before this, so {tmp_path / 'out'} is incomplete\n")
+
+
+def test_nothing_left_for_an_old_systemd_points_at_the_notes(tmp_path: Path) -> None:
+    """The profile does set things; --systemd-version dropped them all, and the notes say why."""
+    (tmp_path / "p.yaml").write_text(
+        "oomcfg: 1\nservices:\n  w: {unit: w.service, oom_policy: stop}\n")
+    assert oomcfg("p.yaml", "--systemd-version", "238", cwd=tmp_path) == (
+        0, "", "p.yaml:3:36: warning[OC801]: OOMPolicy= omitted for w.service: systemd 238 "
+        "lacks it (added in 243)\noomcfg: nothing to render: every setting was omitted "
+        "(see the notes above)\n")
