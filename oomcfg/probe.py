@@ -150,13 +150,14 @@ def _read_sysctls(
 
 
 def _sysctl_files(host: Host) -> list[tuple[str, str]]:
-    """(path, text) of every sysctl.d file in the order systemd-sysctl applies them."""
+    """(path, text) of every sysctl.d file in the order systemd-sysctl applies them, then
+    /etc/sysctl.conf (procps reads it last; :mod:`oomcfg.validate_sysctl` decides its role)."""
 
     def lister(directory: os.PathLike[str]) -> list[str] | None:
         return [n for n in _safe_list(host, str(directory)) if n.endswith(".conf")] or None
 
     files = []
-    for path in sysctl_config_files("/", lister=lister):
+    for path in sysctl_config_files("/", include_sysctl_conf=True, lister=lister):
         text = _safe_text(host, str(path))
         if text is not None:
             files.append((str(path), text))

@@ -5,7 +5,8 @@ Pure: takes a :class:`~oomcfg.model.Profile` and a
 :class:`Finding` values. Three layers are compared, because each can differ
 from the one above it on a real host:
 
-1. the kernel's sysctls vs the profile (and which sysctl.d file wins);
+1. the kernel's sysctls vs the profile (and which sysctl.d file wins:
+   :mod:`oomcfg.validate_sysctl`);
 2. what systemd has *configured* (``systemctl show``) vs the profile (and which
    drop-in wins, or that a daemon-reload is pending);
 3. what each process in the unit's cgroup *carries* (``oom_score_adj``) vs the
@@ -27,13 +28,13 @@ not drift) or ``unknown`` (could not be read: exit 4, never drift).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from oomcfg.findings import Expansion, Finding, Report
 from oomcfg.liveparse import LiveState
 from oomcfg.model import Profile, Service
-from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, winning_entries
 from oomcfg.validate_init import init_service_findings
+from oomcfg.validate_sysctl import sysctl_findings
 
 
 def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report:
@@ -42,7 +43,7 @@ def validate(profile: Profile, state: LiveState, only: frozenset[str]) -> Report
     checked = 0
     if "sysctl" in only:
         checked += len(profile.sysctl)
-        findings.extend(_sysctl_findings(profile, state))
+        findings.extend(sysctl_findings(profile, state))
     services = list(profile.services.values())
     expanded: tuple[Expansion, ...] = ()
     if state.systemd and only & {"units", "processes"}:
@@ -71,61 +72,3 @@ def _unknown(obj: str, why: str) -> Finding:
         "OV040", "unknown", "host", obj, "-", "unreadable", why,
         "run as root on the host itself (or fix the reason above), then validate again",
     )  # fmt: skip
-
-
-# --- sysctls --------------------------------------------------------------------------------
-
-
-def _sysctl_findings(profile: Profile, state: LiveState) -> Iterator[Finding]:
-    winners = _sysctl_winners(state.sysctl_files)
-    for key, setting in sorted(profile.sysctl.items()):
-        if key not in state.sysctls:
-            continue
-        actual = state.sysctls[key]
-        expected = str(setting.value)
-        if actual is None:
-            if not setting.ignore_missing:
-                yield Finding(
-                    "OV003", "unknown", "sysctl", key, expected, "unreadable",
-                    f"/proc/sys/{key.replace('.', '/')} does not exist or cannot be read",
-                    "check the key exists on this kernel and run validate as root",
-                )  # fmt: skip
-            continue
-        if actual.split() != expected.split():
-            yield _sysctl_drift(key, expected, actual, winners.get(normalize_key(key)))
-
-
-def _sysctl_winners(files: Sequence[tuple[str, str]]) -> dict[str, SysctlEntry]:
-    return winning_entries(parse_sysctl_text(text, path)[0] for path, text in files)
-
-
-def _sysctl_drift(key: str, expected: str, actual: str, winner: SysctlEntry | None) -> Finding:
-    if winner is None:
-        return Finding(
-            "OV002", "drift", "sysctl", key, expected, actual,
-            "no sysctl.d file sets it: it was changed at run time (sysctl -w or a write to "
-            "/proc/sys) or oomcfg's file was never installed",
-            "run 'oomcfg apply' (installs the file and sets the value)",
-        )  # fmt: skip
-    where = f"{winner.path}:{winner.line}"
-    if winner.value.split() == expected.split():
-        return Finding(
-            "OV002", "drift", "sysctl", key, expected, actual,
-            f"{where} sets {expected} but the kernel has {actual}: changed at run time "
-            "after the files were applied",
-            "run 'oomcfg apply', or 'systemctl restart systemd-sysctl'",
-            file=winner.path,
-        )  # fmt: skip
-    ours = winner.path.endswith("/90-oomcfg.conf")
-    cause = (
-        f"oomcfg's own file {where} sets {winner.value}: it is out of date"
-        if ours
-        else f"{where} sets {key} = {winner.value} and is applied after oomcfg's file "
-        "(sysctl.d(5): files sort by name, the last one wins)"
-    )
-    fix = (
-        "run 'oomcfg apply'"
-        if ours
-        else f"remove the setting from {winner.path} or put that value in the profile"
-    )
-    return Finding("OV001", "drift", "sysctl", key, expected, actual, cause, fix, winner.path)

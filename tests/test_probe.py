@@ -131,6 +131,28 @@ def test_cli_reports_drift_with_the_overriding_file_and_the_pid(
     assert lines[-1] == "validate: DRIFT: 3 checked, 2 drift, 0 not running, 0 cannot check"
 
 
+def test_cli_names_the_file_after_etc_masking_and_etc_sysctl_conf(
+    host_root: Path, tmp_path: Path
+) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nsysctl:\n  vm.swappiness: 10\n")
+    # A same-named file in /etc masks the vendor's (sysctl.d(5)).
+    write(host_root / "usr/lib/sysctl.d/99-local.conf", "vm.swappiness = 30\n")
+    proc = oomcfg("validate", str(profile), "--root", str(host_root), "--only", "sysctl")
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert "/etc/sysctl.d/99-local.conf:1 sets vm.swappiness = 60" in proc.stdout
+    # Without it, /etc/sysctl.conf (read last by procps 'sysctl --system') is the one.
+    (host_root / "etc/sysctl.d/99-local.conf").unlink()
+    write(host_root / "etc/sysctl.conf", "# local\nvm.swappiness = 60\n")
+    proc = oomcfg("validate", str(profile), "--root", str(host_root), "--only", "sysctl")
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert proc.stdout.splitlines()[:2] == [
+        "vm.swappiness: drift[OV001]: expected 10, actual 60",
+        "  cause: /etc/sysctl.conf:2 sets vm.swappiness = 60 and is read last by "
+        "'sysctl --system' (procps), after every sysctl.d file",
+    ]
+
+
 def test_cli_json_and_only(host_root: Path, tmp_path: Path) -> None:
     profile = tmp_path / "p.yaml"
     profile.write_text(PROFILE_YAML)

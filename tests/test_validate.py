@@ -233,41 +233,6 @@ def test_processes_that_follow_a_drifted_unit_are_not_reported_twice() -> None:
 # --- sysctls ----------------------------------------------------------------------------------
 
 
-def sysctl_state(value: str | None, files: list[tuple[str, str]]) -> LiveState:
-    return LiveState(systemd=False, sysctls={"vm.swappiness": value}, sysctl_files=files)
-
-
-def test_sysctl_equal_is_no_finding() -> None:
-    report = validate(profile(sysctl={"vm.swappiness": 10}), sysctl_state("10", []), ALL)
-    assert report.findings == () and report.exit_code == ExitCode.OK
-
-
-def test_sysctl_overridden_by_a_later_file_names_it() -> None:
-    files = [
-        ("/etc/sysctl.d/90-oomcfg.conf", "vm.swappiness = 10\n"),
-        ("/etc/sysctl.d/99-local.conf", "# tuned by hand\nvm.swappiness = 60\n"),
-    ]
-    (f,) = validate(profile(sysctl={"vm.swappiness": 10}), sysctl_state("60", files), ALL).findings
-    assert (f.code, f.object, f.expected, f.actual, f.file) == (
-        "OV001", "vm.swappiness", "10", "60", "/etc/sysctl.d/99-local.conf",
-    )  # fmt: skip
-    assert "/etc/sysctl.d/99-local.conf:2 sets vm.swappiness = 60" in f.cause
-
-
-def test_sysctl_changed_at_run_time_when_the_files_agree_or_are_silent() -> None:
-    files = [("/etc/sysctl.d/90-oomcfg.conf", "vm.swappiness = 10\n")]
-    (f,) = validate(profile(sysctl={"vm.swappiness": 10}), sysctl_state("30", files), ALL).findings
-    assert (f.code, f.file) == ("OV002", "/etc/sysctl.d/90-oomcfg.conf")
-    (g,) = validate(profile(sysctl={"vm.swappiness": 10}), sysctl_state("30", []), ALL).findings
-    assert g.code == "OV002" and "no sysctl.d file sets it" in g.cause
-
-
-def test_unreadable_sysctl_is_cannot_check_never_drift() -> None:
-    report = validate(profile(sysctl={"vm.swappiness": 10}), sysctl_state(None, []), ALL)
-    assert [(f.code, f.status) for f in report.findings] == [("OV003", "unknown")]
-    assert report.exit_code == ExitCode.ENVIRONMENT
-
-
 # --- hosts without systemd, cannot-check ------------------------------------------------------
 
 
