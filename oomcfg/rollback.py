@@ -103,7 +103,7 @@ def _restore(
     writes.append(manifest_write(host, previous))
     _refuse_unsafe(host, [w.path for w in writes])
     removed = [Change(w.path, "remove") for w in writes[:-2] if w.data is None]
-    Transaction(host, prune_dirs=emptied_dirs(removed)).run(writes)
+    Transaction(host, prune_dirs=emptied_dirs(removed), command="rollback").run(writes)
     return [(p, "removed" if befores[p][0] is None else "restored") for p in states]
 
 

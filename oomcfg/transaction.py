@@ -48,10 +48,14 @@ class _Progress:
 class Transaction:
     """Apply a list of :class:`Write` to a :class:`Host` atomically as a whole."""
 
-    def __init__(self, host: Host, prune_dirs: Sequence[str] = ()) -> None:
-        """``prune_dirs``: directories to remove when the removals leave them empty."""
+    def __init__(self, host: Host, prune_dirs: Sequence[str] = (), command: str = "apply") -> None:
+        """``prune_dirs``: directories to remove when the removals leave them empty.
+
+        ``command`` names what failed in the report (``apply``, ``rollback``).
+        """
         self.host = host
         self.prune_dirs = tuple(prune_dirs)
+        self.command = command
         self._progress = _Progress()
         self._step = ""
 
@@ -126,10 +130,10 @@ class Transaction:
 
     def _report(self, err: OSError, undo_problems: list[str]) -> str:
         reason = err.strerror or str(err)
-        head = f"apply failed while {self._step}: {reason}"
+        head = f"{self.command} failed while {self._step}: {reason}"
         if not undo_problems:
-            return f"{head}; every change was rolled back, the root is as it was before"
-        lines = [f"{head}; rolling back also failed:"] + [f"  {p}" for p in undo_problems]
+            return f"{head}; every change was undone, the root is as it was before"
+        lines = [f"{head}; undoing also failed:"] + [f"  {p}" for p in undo_problems]
         return "\n".join(lines)
 
 

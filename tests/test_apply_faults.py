@@ -26,14 +26,15 @@ NEW = [dropin("web.service", 700), dropin("db.service", 300), sysctl(vm_swappine
 class FaultOps(FileOps):
     """Real system calls, except call number ``fail_at`` (1-based), which fails once."""
 
-    def __init__(self, fail_at: int) -> None:
+    def __init__(self, fail_at: int, *, and_after: bool = False) -> None:
         self.fail_at = fail_at
+        self.and_after = and_after  # every later call fails too: the disk is gone
         self.count = 0
         self.failed: str | None = None
 
     def _tick(self, name: str) -> None:
         self.count += 1
-        if self.count == self.fail_at:
+        if self.count == self.fail_at or (self.and_after and self.count > self.fail_at):
             self.failed = name
             code = errno.ENOSPC if name == "write" else errno.EIO
             raise OSError(code, os.strerror(code))
@@ -151,9 +152,10 @@ def test_every_step_failing_once_leaves_before_or_after_never_between(
         with pytest.raises(ApplyFailed) as caught:
             action(Host(root, ops=ops))
         assert caught.value.exit_code == ExitCode.ROLLED_BACK
-        assert str(caught.value).startswith("apply failed while ")
+        command = name.partition("-")[0]  # the message names the command that failed
+        assert str(caught.value).startswith(f"{command} failed while ")
         assert str(caught.value).endswith(
-            "every change was rolled back, the root is as it was before"
+            "every change was undone, the root is as it was before"
         ), (n, ops.failed, str(caught.value))
         assert snapshot(root) == before, (n, ops.failed)
         failed_steps.add(ops.failed)
@@ -194,6 +196,30 @@ def test_report_names_the_failing_step_and_its_error(
     with pytest.raises(ApplyFailed) as caught:
         run_apply(Host(root, ops=FaultOps(first_step(tmp_path, step))), NEW, OPTS)
     assert str(caught.value) == (
-        f"{message}; every change was rolled back, the root is as it was before"
+        f"{message}; every change was undone, the root is as it was before"
     )
     assert snapshot(root) == {}
+
+
+def test_when_undoing_fails_too_the_report_names_every_path_left_behind(tmp_path: Path) -> None:
+    # The second rename fails and so does everything after it (a disk that went
+    # away): the first file stays replaced and the report must say exactly so.
+    root = tmp_path / "root"
+    changed_root(root)
+    changed_root(tmp_path / "ref")
+    counting = CountingOps()
+    run_apply(Host(tmp_path / "ref", ops=counting), NEW, OPTS)
+    second_rename = [i for i, c in enumerate(counting.calls, 1) if c == "rename"][1]
+    with pytest.raises(ApplyFailed) as caught:
+        run_apply(Host(root, ops=FaultOps(second_rename, and_after=True)), NEW, OPTS)
+    lines = str(caught.value).splitlines()
+    assert lines[:2] == [
+        f"apply failed while renaming the new {SYSCTL} into place: Input/output error; "
+        "undoing also failed:",
+        "  could not restore etc/systemd/system/web.service.d/50-oomcfg.conf: Input/output error",
+    ]
+    assert all(line.startswith("  could not remove ") for line in lines[2:])  # temp files
+    assert (
+        b"OOMScoreAdjust=700"
+        in (root / "etc/systemd/system/web.service.d/50-oomcfg.conf").read_bytes()
+    )
