@@ -252,7 +252,7 @@ def _ownership_problem(old: bytes, entry: ManifestEntry | None) -> str | None:
     # Own only what we wrote: no marker means someone else's file; a marker
     # but a digest other than the manifest's means it was edited by hand.
     if _MARKER_BYTES not in old:
-        return "file exists without oomcfg's marker (not ours)"
+        return "file exists without oomcfg's marker: someone else's"
     if entry is not None and sha256(old) != entry.sha256:
         return "managed file was edited since the last apply"
     return None

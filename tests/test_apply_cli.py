@@ -97,10 +97,10 @@ def test_conflict_exits_4_names_the_file_and_writes_nothing(tmp_path: Path, root
     before = snapshot(root)
     code, out, err = oomcfg("apply", profile(tmp_path), "--root", root)
     assert code == 4
-    assert f"  conflict  {WEB}  (file exists without oomcfg's marker (not ours))\n" in out
+    assert f"  conflict  {WEB}  (file exists without oomcfg's marker: someone else's)\n" in out
     assert err == (
         f"oomcfg: refusing to apply to {root}; nothing was written (--force overrides "
-        f"conflicts):\n  {WEB}: conflict: file exists without oomcfg's marker (not ours)\n"
+        f"conflicts):\n  {WEB}: conflict: file exists without oomcfg's marker: someone else's\n"
     )
     assert snapshot(root) == before
 
