@@ -86,7 +86,9 @@ def test_mode_difference_alone_is_an_update() -> None:
 def test_file_without_marker_is_a_conflict_unless_forced() -> None:
     theirs = FileState(DROPIN, "file", b"[Service]\nOOMScoreAdjust=-900\n", 0o644)
     p = plan([dropin()], {DROPIN: theirs}, Manifest())
-    assert actions(p) == {DROPIN: ("conflict", "file exists without oomcfg's marker: someone else's")}
+    assert actions(p) == {
+        DROPIN: ("conflict", "file exists without oomcfg's marker: someone else's")
+    }
     assert p.writes == ()
     assert DROPIN not in p.manifest.files
     forced = plan([dropin()], {DROPIN: theirs}, Manifest(), force=True)
