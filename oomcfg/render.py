@@ -113,7 +113,9 @@ def render(
         raise InputError(sorted(dict.fromkeys(problems), key=Diagnostic.sort_key))
     files.sort(key=lambda f: f.path)
     _refuse_duplicate_paths(files)
-    return RenderResult(files=tuple(files), notes=tuple(options.notes))
+    # Notes in profile order (file, line, column), like errors: read beside the file.
+    return RenderResult(files=tuple(files), notes=tuple(sorted(options.notes,
+                                                               key=Diagnostic.sort_key)))
 
 
 def select_targets(only: Collection[str] | None) -> list[str]:

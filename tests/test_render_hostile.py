@@ -229,3 +229,13 @@ def test_nothing_left_for_an_old_systemd_points_at_the_notes(tmp_path: Path) -> 
         0, "", "p.yaml:3:36: warning[OC801]: OOMPolicy= omitted for w.service: systemd 238 "
         "lacks it (added in 243)\noomcfg: nothing to render: every setting was omitted "
         "(see the notes above)\n")
+
+
+def test_notes_come_in_the_order_of_the_profile(tmp_path: Path) -> None:
+    """Read next to the file: managed_oom on line 4 is noted before memory on line 5."""
+    (tmp_path / "p.yaml").write_text(
+        "oomcfg: 1\nservices:\n  w:\n    managed_oom: {swap: kill}\n    memory: {max: 1G}\n"
+        "    unit: w.service\n")
+    code, _, err = oomcfg("p.yaml", "--systemd-version", "230", cwd=tmp_path)
+    assert (code, [line.split(": ")[0] for line in err.splitlines()]) == (
+        0, ["p.yaml:4:25", "p.yaml:5:19", "oomcfg"])
