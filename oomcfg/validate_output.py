@@ -15,6 +15,8 @@ JSON_VERSION = 1
 #: A ``scope: type`` service reaches every unit of the type: the text form
 #: names at most this many of them (JSON lists all).
 SHOWN_UNITS = 5
+#: The terminal table folds an expected/actual value longer than this.
+_VALUE_MAX = 16
 
 
 def render_text(report: Report) -> str:
@@ -106,11 +108,17 @@ def write_table(report: Report, stream: TextIO) -> None:
         return
     console = Console(file=stream)
     if report.findings:
-        table = Table("code", "status", "object", "expected", "actual", "cause / fix")
+        # The object comes first in the widest column, on a line of its own: on an
+        # 80-column terminal a column of its own was cut to "kernel.panic_on_o…",
+        # which names nothing. Long values fold onto more lines; nothing is cut.
+        table = Table("code", "status")
+        for name in ("expected", "actual"):
+            table.add_column(name, overflow="fold", max_width=_VALUE_MAX)
+        table.add_column("object / cause / fix", overflow="fold", ratio=1)
         for f in report.findings:
             # Text(), not str: a cause may hold "[Service]", which rich would read as markup.
-            cells = (f.code, f.status, f.object, f.expected, f.actual, f"{f.cause}\nfix: {f.fix}")
-            table.add_row(*(Text(c) for c in cells))
+            what = Text(f.object, style="bold") + Text(f"\n{f.cause}\nfix: {f.fix}")
+            table.add_row(*(Text(c) for c in (f.code, f.status, f.expected, f.actual)), what)
         console.print(table)
     for expansion in report.expanded:
         console.print(Text(expansion_line(expansion)))

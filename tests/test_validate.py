@@ -296,6 +296,25 @@ def test_every_code_is_documented(code: str) -> None:
     assert f"`{code}`" in doc and CODES[code] in doc
 
 
+def test_terminal_table_never_cuts_the_object_or_the_values_on_80_columns() -> None:
+    # The object says what drifted: a cut "kernel.panic_on_o…" names nothing.
+    # (A name longer than the column folds onto a second line, still uncut.)
+    findings = (
+        Finding("OV002", "drift", "sysctl", "kernel.panic_on_oops", "1", "0", "x " * 60, "y"),
+        Finding("OV010", "drift", "unit", "webapp-worker@12.service MemoryMax", "1G", "768M",
+                "z " * 40, "w"),
+        Finding("OV010", "drift", "unit", "w@1.service ManagedOOMMemoryPressureLimit" + "x" * 30,
+                "42%", "42.50%", "z", "w"),
+    )  # fmt: skip
+    out = io.StringIO()
+    write_table(Report(findings, 2), out)  # not a tty: rich's default width, 80
+    text = out.getvalue()
+    assert "…" not in text
+    for f in findings[:2]:
+        assert f.object in text and f" {f.actual} " in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
 def test_terminal_table_shows_text_literally_and_the_summary() -> None:
     finding = Finding("OV010", "drift", "unit", "x.service OOMPolicy", "kill", "stop",
                       "[Service] in 99-local.conf wins", "fix it")  # fmt: skip
