@@ -117,7 +117,7 @@ def write_table(report: Report, stream: TextIO) -> None:
         table.add_column("object / cause / fix", overflow="fold", ratio=1)
         for f in report.findings:
             # Text(), not str: a cause may hold "[Service]", which rich would read as markup.
-            what = Text(f.object, style="bold") + Text(f"\n{f.cause}\nfix: {f.fix}")
+            what = Text.assemble((f.object, "bold"), f"\n{f.cause}\nfix: {f.fix}")
             table.add_row(*(Text(c) for c in (f.code, f.status, f.expected, f.actual)), what)
         console.print(table)
     for expansion in report.expanded:

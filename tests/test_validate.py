@@ -315,6 +315,17 @@ def test_terminal_table_never_cuts_the_object_or_the_values_on_80_columns() -> N
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
+def test_terminal_table_makes_only_the_object_bold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich: colours as on a terminal
+    finding = Finding("OV002", "drift", "sysctl", "vm.swappiness", "10", "60", "it changed", "fix")
+    out = io.StringIO()
+    write_table(Report((finding,), 1), out)
+    lines = out.getvalue().splitlines()
+    assert any("\x1b[1mvm.swappiness" in line for line in lines)
+    (cause,) = [line for line in lines if "it changed" in line]
+    assert "\x1b[1m" not in cause
+
+
 def test_terminal_table_shows_text_literally_and_the_summary() -> None:
     finding = Finding("OV010", "drift", "unit", "x.service OOMPolicy", "kill", "stop",
                       "[Service] in 99-local.conf wins", "fix it")  # fmt: skip
