@@ -71,3 +71,21 @@ def test_installed_wheel_renders_every_shipped_profile(installed: Path, tmp_path
         )
         assert (done.returncode, done.stderr) == (0, ""), profile.name
         assert any(p.is_file() for p in out.rglob("*")), profile.name
+
+
+def test_installed_wheel_renders_presets_by_name_with_the_checkouts_bytes(
+    installed: Path, tmp_path: Path
+) -> None:
+    """`oomcfg render NAME` works from the wheel, and the bytes do not depend on the install."""
+    names = sorted(p.stem for p in (ROOT / "profiles").glob("*.yaml"))
+    installed_run = subprocess.run(
+        [str(installed / "bin" / "oomcfg"), "render", *names, "--format", "json"],
+        check=False, capture_output=True, text=True, cwd=tmp_path,
+    )
+    checkout_run = subprocess.run(
+        [sys.executable, "-m", "oomcfg", "render", *(f"preset:{n}" for n in names),
+         "--format", "json"],
+        check=False, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert (installed_run.returncode, installed_run.stderr) == (0, "")
+    assert installed_run.stdout == checkout_run.stdout
