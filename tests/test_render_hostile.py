@@ -239,3 +239,20 @@ def test_notes_come_in_the_order_of_the_profile(tmp_path: Path) -> None:
     code, _, err = oomcfg("p.yaml", "--systemd-version", "230", cwd=tmp_path)
     assert (code, [line.split(": ")[0] for line in err.splitlines()]) == (
         0, ["p.yaml:4:25", "p.yaml:5:19", "oomcfg"])
+
+
+def test_out_dir_itself_a_symlink_is_refused_but_links_above_it_are_fine(tmp_path: Path) -> None:
+    """As docs/render.md says: nothing at or below DIR is followed; the path to DIR is."""
+    (tmp_path / "p.yaml").write_text("oomcfg: 1\nsysctl: {vm.panic_on_oom: 0}\n")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    refused = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--out",
+                                       str(tmp_path / "link")])
+    through = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--out",
+                                       str(tmp_path / "link" / "tree")])
+    assert (refused.exit_code, refused.stderr) == (
+        4, f"oomcfg: refusing to write through {tmp_path / 'link'}: it is a symlink or not a "
+        "directory\n")
+    assert (through.exit_code, through.stderr) == (0, "")
+    assert [p.relative_to(tmp_path).as_posix() for p in sorted(tmp_path.rglob("*.conf"))] == [
+        "real/tree/etc/sysctl.d/90-oomcfg.conf"]
