@@ -12,41 +12,19 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from subprocess import CompletedProcess
 
 import pytest
 
+from .liveunits import LiveUnits, unit_prefix
 from .sandbox import Sandbox
-
-UNIT_DIR = "/etc/systemd/system"
-SLEEPER = "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n"
-#: A main process plus a forked child that raises its own oom_score_adj to 700.
-FORKER = (
-    "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sh -c "
-    "'sleep infinity & echo 700 > /proc/$!/oom_score_adj; exec sleep infinity'\n"
-)
+from .units import FORKER, UNIT_DIR
 
 
 @dataclass
-class Box:
+class Box(LiveUnits):
     """One test's units and profiles in the shared sandbox, removed afterwards."""
-
-    sandbox: Sandbox
-    name: str
-    units: list[str] = field(default_factory=list)
-    #: Unit files that are not units of their own (templates), removed afterwards.
-    files: list[str] = field(default_factory=list)
-
-    def unit(self, suffix: str, text: str = SLEEPER) -> str:
-        unit = f"{self.name}-{suffix}.service"
-        self.sandbox.write_file(f"{UNIT_DIR}/{unit}", text)
-        self.units.append(unit)
-        return unit
-
-    def start(self, *units: str) -> None:
-        self.sandbox.systemctl("daemon-reload")
-        self.sandbox.systemctl("start", *units)
 
     def profile(self, services: dict[str, int], tag: str = "p") -> str:
         body = "".join(
@@ -61,32 +39,14 @@ class Box:
         argv = [sys.executable, "-m", "oomcfg", "apply", profile, "--root", "/", "--yes", *extra]
         return self.sandbox.run(argv, timeout=120)
 
-    def show(self, unit: str, prop: str) -> str:
-        return self.sandbox.systemctl("show", unit, "-p", prop, "--value").stdout.strip()
-
-    def adj(self, pid: int) -> int:
-        return int(self.sandbox.read_file(f"/proc/{pid}/oom_score_adj"))
-
-    def pids(self, unit: str) -> list[int]:
-        cgroup = self.show(unit, "ControlGroup")
-        procs = self.sandbox.read_file(f"/sys/fs/cgroup/unified{cgroup}/cgroup.procs")
-        return sorted(int(p) for p in procs.split())
-
 
 @pytest.fixture
 def box(live_systemd: Sandbox, request: pytest.FixtureRequest) -> Iterator[Box]:
-    name = f"a{request.node.name.removeprefix('test_')[:18]}".replace("_", "-")
-    the_box = Box(live_systemd, name)
+    the_box = Box(live_systemd, unit_prefix("a", request, 18))
     try:
         yield the_box
     finally:
-        if the_box.units:
-            live_systemd.systemctl("stop", *the_box.units, check=False)
-        for unit in the_box.units + the_box.files:
-            live_systemd.remove(f"{UNIT_DIR}/{unit}")
-            live_systemd.remove(f"{UNIT_DIR}/{unit}.d")
-        live_systemd.remove("/var/lib/oomcfg")
-        live_systemd.systemctl("daemon-reload", check=False)
+        the_box.cleanup()
 
 
 def done_lines(out: str) -> list[str]:
@@ -173,9 +133,7 @@ def test_read_only_proc_sys_is_reported_per_key(box: Box) -> None:
 
 
 def test_template_drop_in_reaches_every_running_instance(box: Box) -> None:
-    template = f"{box.name}-x@.service"
-    box.sandbox.write_file(f"{UNIT_DIR}/{template}", SLEEPER)
-    box.files.append(template)
+    template = box.unit("x@")  # a template: removed afterwards, never stopped
     instances = [template.replace("@", "@one"), template.replace("@", "@two")]
     box.units.extend(instances)
     box.start(*instances)

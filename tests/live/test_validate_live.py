@@ -12,37 +12,26 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
 
+from .liveunits import LiveUnits, unit_prefix
 from .sandbox import Sandbox
-
-UNIT_DIR = "/etc/systemd/system"
-SLEEPER = "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n"
-#: Main process plus a forked child whose oom_score_adj is raised at run time.
-FORKER = (
-    "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sh -c "
-    "'sleep infinity & echo 700 > /proc/$!/oom_score_adj; exec sleep infinity'\n"
-)
+from .units import FORKER, UNIT_DIR
 
 
 @dataclass
-class LiveHost:
+class LiveHost(LiveUnits):
     """One test's view of the sandbox: its units, profiles and oomcfg runs."""
 
-    box: Sandbox
-    name: str
-    units: list[str] = field(default_factory=list)
-
-    def unit(self, suffix: str, text: str = SLEEPER) -> str:
-        unit = f"{self.name}-{suffix}.service"
-        self.box.write_file(f"{UNIT_DIR}/{unit}", text)
-        self.units.append(unit)
-        return unit
+    @property
+    def box(self) -> Sandbox:
+        """The shared sandbox (``live.box.systemctl(...)`` reads as the host's)."""
+        return self.sandbox
 
     def template(self, suffix: str, *instances: str) -> tuple[str, list[str]]:
         """A template ``NAME-SUFFIX@.service`` and the names of its ``instances``."""
@@ -53,11 +42,11 @@ class LiveHost:
 
     def profile(self, body: str, tag: str = "p") -> str:
         path = f"/tmp/{self.name}-{tag}.yaml"
-        self.box.write_file(path, "oomcfg: 1\n" + body)
+        self.sandbox.write_file(path, "oomcfg: 1\n" + body)
         return path
 
     def oomcfg(self, *args: str) -> CompletedProcess[str]:
-        return self.box.run([sys.executable, "-m", "oomcfg", *args], timeout=120)
+        return self.sandbox.run([sys.executable, "-m", "oomcfg", *args], timeout=120)
 
     def apply(self, profile: str, *extra: str) -> None:
         proc = self.oomcfg("apply", profile, "--root", "/", "--yes", *extra)
@@ -68,30 +57,15 @@ class LiveHost:
         assert proc.returncode in (0, 1, 4), proc.stdout + proc.stderr
         return proc.returncode, json.loads(proc.stdout), proc.stderr
 
-    def start(self, *units: str) -> None:
-        self.box.systemctl("daemon-reload")
-        self.box.systemctl("start", *units)
-
-    def adj(self, pid: int) -> int:
-        return int(self.box.read_file(f"/proc/{pid}/oom_score_adj"))
-
 
 @pytest.fixture
 def live(live_systemd: Sandbox, request: pytest.FixtureRequest) -> Iterator[LiveHost]:
     """A LiveHost whose units are stopped and removed after the test, pass or fail."""
-    host = LiveHost(
-        live_systemd, f"v{request.node.name.removeprefix('test_')[:20]}".replace("_", "-")
-    )
+    host = LiveHost(live_systemd, unit_prefix("v", request, 20))
     try:
         yield host
     finally:
-        running = [u for u in host.units if "@." not in u]  # a template cannot be stopped
-        if running:
-            live_systemd.systemctl("stop", *running, check=False)
-        for unit in host.units:
-            live_systemd.remove(f"{UNIT_DIR}/{unit}")
-            live_systemd.remove(f"{UNIT_DIR}/{unit}.d")
-        live_systemd.systemctl("daemon-reload", check=False)
+        host.cleanup()
 
 
 def service(unit: str, adj: int, extra: str = "") -> str:
@@ -331,8 +305,9 @@ def test_prefix_units_are_each_checked(live: LiveHost) -> None:
 
 def test_type_scope_checks_every_running_service(live: LiveHost) -> None:
     first, second = live.unit("a"), live.unit("b")
-    path = live.profile("services:\n  all:\n    unit: service\n    scope: type\n"
-                        "    oom_score_adj: 250\n")
+    path = live.profile(
+        "services:\n  all:\n    unit: service\n    scope: type\n    oom_score_adj: 250\n"
+    )
     try:
         live.apply(path)
         live.start(first, second)
