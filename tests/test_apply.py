@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ FAST = ApplyOptions(lock_timeout=2)
 
 
 def apply(root: Path, files: list[RenderedFile], **opts: bool) -> Outcome:
-    return run_apply(Host(root), files, ApplyOptions(lock_timeout=2, **opts))
+    return run_apply(Host(root), files, replace(FAST, **opts))
 
 
 def test_first_apply_writes_files_manifest_and_record_with_safe_modes(tmp_path: Path) -> None:
