@@ -30,8 +30,16 @@ TUNE = sysctl(vm_swappiness=10)
 FAST = ApplyOptions(lock_timeout=2)
 
 
-def apply(root: Path, files: list[RenderedFile], **opts: bool) -> Outcome:
-    return run_apply(Host(root), files, replace(FAST, **opts))
+def apply(
+    root: Path,
+    files: list[RenderedFile],
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    check: bool = False,
+) -> Outcome:
+    options = replace(FAST, force=force, dry_run=dry_run, check=check)
+    return run_apply(Host(root), files, options)
 
 
 def test_first_apply_writes_files_manifest_and_record_with_safe_modes(tmp_path: Path) -> None:
