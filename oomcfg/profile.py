@@ -28,7 +28,7 @@ from oomcfg.model import Profile, Service, SysctlSetting
 from oomcfg.profile_build import Flat, build_profile
 from oomcfg.resources import profiles_dir
 from oomcfg.schema import PRESET_NAME_RE, PROFILE, SERVICE, SLUGS
-from oomcfg.specs import INVALID, Ctx
+from oomcfg.specs import CONTROL_RE, INVALID, Ctx
 from oomcfg.yamlload import load_yaml_file
 
 #: ``tier`` <-> ``oom_score_adj``: setting one in a later file drops the other.
@@ -104,13 +104,14 @@ class _Loader:
         does what a user expects. A file of that name wins, since the shell
         argument names what is there.
         """
+        shown = _printable(arg)
         if arg.startswith(_PRESET_PREFIX):
             name = arg.removeprefix(_PRESET_PREFIX)
-            self.preset(name, Position(arg), ())
+            self.preset(name, Position(shown), ())
         elif _is_shipped_preset(arg) and not os.path.lexists(arg):
-            self.preset(arg, Position(arg), ())
+            self.preset(arg, Position(shown), ())
         else:
-            self.include(Path(arg), arg)
+            self.include(Path(arg), shown)
 
     def preset(self, name: str, pos: Position, chain: tuple[tuple[str, str], ...]) -> None:
         """A shipped preset: ``profiles/NAME.yaml`` from the wheel or the checkout."""
@@ -160,6 +161,15 @@ def check_profiles(paths: Sequence[str | Path]) -> tuple[Profile | None, list[Di
 
 #: How a shipped preset is named on the command line and in rendered headers.
 _PRESET_PREFIX = "preset:"
+
+
+def _printable(arg: str) -> str:
+    """A command-line path as diagnostics show it: control characters escaped.
+
+    A file name may hold a newline; printed raw, it could start a forged
+    ``file:line:col: error[...]`` line that CI tools then parse.
+    """
+    return CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], arg)
 
 
 def _is_shipped_preset(name: str) -> bool:

@@ -225,3 +225,16 @@ def test_an_unknown_preset_on_the_command_line_lists_the_shipped_ones(
         ("OC060", "preset:nope", "no shipped preset named 'nope'"),
     ]
     assert diags[1].hint.startswith("presets: base-server, ")
+
+
+def test_a_file_name_with_a_newline_cannot_forge_a_diagnostic_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI parses `file:line:col: error[...]` lines; a file name must stay on its line."""
+    monkeypatch.chdir(tmp_path)
+    name = "x.yaml\nforged.yaml:9:9: error[OC999]: all good"
+    Path(name).write_text("oomcfg: 1\nx: 1\n")
+    _, diags = check_profiles([name])
+    assert [d.format().splitlines() for d in diags] == [[
+        "x.yaml\\nforged.yaml:9:9: error[OC999]: all good:2:1: error[OC020]: unknown key 'x' "
+        "in the profile (allowed: oomcfg, description, extends, sysctl, services)"]]
