@@ -29,8 +29,24 @@ class FileOps:
     """
 
     def mkdir(self, path: Path, mode: int) -> None:
-        """Create one directory (never parents: each level is a separate step)."""
+        """Create one directory with exactly ``mode`` (never parents: one level per step).
+
+        mkdir(2) applies the umask (a root shell's 077 would give 0700), so
+        the mode is set again through a descriptor opened without following
+        a symlink: the directory just made, never what might replace it. If
+        that fails the new directory is removed, so the step fails as a whole.
+        """
         path.mkdir(mode)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
+        except OSError:
+            with suppress(OSError):
+                path.rmdir()
+            raise
 
     def open_new(self, path: Path, mode: int) -> int:
         """Create a file that must not exist yet; never follows a symlink."""

@@ -291,3 +291,34 @@ def test_lock_times_out_clearly_while_another_process_holds_it(tmp_path: Path) -
         holder.wait()
     with Host(tmp_path).lock(timeout=0.3):
         pass
+
+
+def test_new_directories_are_0755_whatever_the_umask(tmp_path: Path) -> None:
+    # A root shell with umask 077 must not leave etc/ or UNIT.d/ readable by
+    # root only: systemctl cat, package tools and image builds read them.
+    old = os.umask(0o077)
+    try:
+        Host(tmp_path).make_dirs("etc/systemd/system/web.service.d")
+    finally:
+        os.umask(old)
+    modes = {
+        str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")
+    }
+    assert modes == {
+        "etc": 0o755,
+        "etc/systemd": 0o755,
+        "etc/systemd/system": 0o755,
+        "etc/systemd/system/web.service.d": 0o755,
+    }
+
+
+def test_a_directory_whose_mode_cannot_be_set_is_not_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(fd: int, mode: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(os, "fchmod", refuse)
+    with pytest.raises(OSError, match="Input/output error"):
+        Host(tmp_path).make_dir("etc")
+    assert list(tmp_path.iterdir()) == []
