@@ -325,8 +325,12 @@ class DictSpec(Container):
         """
         shown = repr(key.text) if len(key.text) <= _SHOWN_NAME else (
             f"{key.text[:_SHOWN_NAME]!r}... ({len(key.text)} characters)")
-        ctx.error("OC048", key, f"invalid {self.what} name {shown}",
-                  f"allowed: {self.key_doc}, at most {self.max_key_len} characters")
+        hint = f"allowed: {self.key_doc}, at most {self.max_key_len} characters"
+        if not isinstance(key.value, str) and self.key_re.fullmatch(key.text):
+            kind = "a boolean" if isinstance(key.value, bool) else (
+                "null" if key.value is None else "a number")
+            hint = f"YAML reads {key.text} as {kind}; quote it ('{key.text}') to use it as a name"
+        ctx.error("OC048", key, f"invalid {self.what} name {shown}", hint)
         self.value.walk(value, (*path, key.text), Ctx(ctx.file, ctx.diags, ctx.codes))
 
     def json(self) -> JSON:

@@ -267,6 +267,22 @@ def test_a_bad_service_name_does_not_hide_the_problems_of_its_body(tmp_path: Pat
         ("OC048", 3, 3), ("OC040", 4, 11), ("OC025", 5, 20), ("OC020", 6, 5)]
 
 
+def test_a_service_name_yaml_reads_as_a_number_or_boolean_says_to_quote_it(
+    tmp_path: Path,
+) -> None:
+    """'allowed: letters, digits' next to the name 1 would contradict itself."""
+    path = tmp_path / "p.yaml"
+    path.write_text(HEAD + "  1: {unit: a.service}\n  true: {unit: b.service}\n"
+                    "  '2': {unit: c.service}\n")
+    _, diags = check_profiles([path])
+    assert [(d.pos.line if d.pos else 0, d.message, d.hint) for d in diags] == [
+        (3, "invalid service name '1'", "YAML reads 1 as a number; quote it ('1') to use "
+         "it as a name"),
+        (4, "invalid service name 'true'", "YAML reads true as a boolean; quote it ('true') "
+         "to use it as a name"),
+    ]
+
+
 def test_a_very_long_bad_service_name_is_shortened_in_the_message(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(HEAD + f"  '{'x' * 1000}!': {{unit: a.service}}\n")
