@@ -60,12 +60,8 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
         manager_oom_score_adj=parse_oom_score_adj(procfs.read(1, "oom_score_adj") or ""),
         unknown=unknown,
     )
-    if "processes" in only and profile.services and status is None:
-        # PID 1 exists in every PID namespace: without it this is no usable /proc.
-        unknown["processes"] = (
-            f"{procfs.base}/1/status cannot be read: not a mounted proc filesystem, or one "
-            "that hides other users' processes (hidepid=): no process can be checked"
-        )
+    unknown.update(_unreachable_layers(host, profile, only, base.systemd, status is not None))
+    if "processes" in unknown:
         only = only - {"processes"}
     if "sysctl" in only and profile.sysctl:
         base = base._replace(
@@ -76,13 +72,36 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
         if "processes" not in only:
             return base
         return base._replace(processes=_init_processes(host, procfs, profile.services.values()))
-    if not host.is_live:
-        unknown["systemd"] = (
+    if not host.is_live or not (only & {"units", "processes"}):
+        return base  # nothing asked of systemd, or it cannot be asked (unknown says why)
+    return _probe_systemd(host, procfs, profile, only, base)
+
+
+def _unreachable_layers(
+    host: Host, profile: Profile, only: frozenset[str], systemd: bool, proc_usable: bool
+) -> dict[str, str]:
+    """Layers asked for that this host cannot answer: "cannot check", never a silent OK."""
+    found: dict[str, str] = {}
+    if not profile.services:
+        return found
+    if not systemd and "units" in only and "processes" not in only:
+        found["systemd"] = (
+            f"no systemd on this host ({host.path('run/systemd/system')} is absent, "
+            "sd_booted(3)): there are no units to ask about; check the services with "
+            "--only processes (init.pidfile / init.comm)"
+        )
+    if systemd and not host.is_live and only & {"units", "processes"}:
+        found["systemd"] = (
             f"units can only be checked on the running host (--root {host.root} has systemd "
             "files, but systemctl would talk to this machine's manager)"
         )
-        return base
-    return _probe_systemd(host, procfs, profile, only, base)
+    if "processes" in only and not proc_usable:
+        # PID 1 exists in every PID namespace: without it this is no usable /proc.
+        found["processes"] = (
+            f"{host.path('proc')}/1/status cannot be read: not a mounted proc filesystem, or "
+            "one that hides other users' processes (hidepid=): no process can be checked"
+        )
+    return found
 
 
 def _probe_systemd(

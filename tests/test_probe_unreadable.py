@@ -103,3 +103,29 @@ def test_an_unreadable_cgroup_is_cannot_check_for_that_unit(tmp_path: Path) -> N
     found = _unit_processes(host, ProcFiles(host), [running()], {"worker.service": 300}, unknown)
     assert found == {}
     assert unknown == {"worker.service processes": f"cannot list {GROUP}: Permission denied"}
+
+
+def test_units_asked_for_on_a_host_without_systemd_cannot_be_checked(
+    host_root: Path, tmp_path: Path
+) -> None:
+    # Not "OK: 0 checked": the layer asked for does not exist here.
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE)
+    proc = oomcfg("validate", str(profile), "--root", str(host_root), "--only", "units")
+    assert (proc.returncode, proc.stderr) == (4, "")
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "systemd: unknown[OV040]: expected -, actual unreadable"
+    assert "no systemd on this host" in lines[1] and "--only processes" in lines[1]
+
+
+def test_only_sysctl_under_a_root_with_systemd_files_checks_the_sysctls(
+    host_root: Path, tmp_path: Path
+) -> None:
+    # Units cannot be checked under --root, but none were asked for.
+    (host_root / "run/systemd/system").mkdir(parents=True)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE + "sysctl:\n  vm.oom_dump_tasks: 1\n")
+    proc = oomcfg("validate", str(profile), "--root", str(host_root), "--only", "sysctl")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "validate: OK: 1 checked, 0 drift, 0 not running, 0 cannot check\n", "",
+    )  # fmt: skip
