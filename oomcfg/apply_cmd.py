@@ -76,8 +76,8 @@ def run_apply_cmd(
             confirm=confirmed,
         )
     except OomcfgError as err:
-        if request.json_format and shown:
-            _print_json(shown[0], host, request, outcome=None, out=stdout, error=str(err))
+        if request.json_format:  # tools get one document, refused or not
+            _print_refusal_json(shown[0] if shown else None, host, request, err, stdout)
         raise
     _print_outcome(outcome, host, request, stdout)
     return outcome.exit_code
@@ -168,6 +168,16 @@ def _print_effects(report: EffectReport, out: TextIO) -> None:
 
 
 # ------------------------------------------------------------------ json
+def _print_refusal_json(
+    the_plan: Plan | None, host: Host, request: ApplyRequest, err: OomcfgError, out: TextIO
+) -> None:
+    """The plan (if one was made) with ``error`` and ``exit_code``; else just those."""
+    if the_plan is None:
+        _write_json(_error_json(host.root, err), out)
+        return
+    _print_json(the_plan, host, request, outcome=None, out=out, error=err)
+
+
 def _print_json(
     the_plan: Plan,
     host: Host,
@@ -175,7 +185,7 @@ def _print_json(
     *,
     outcome: Outcome | None,
     out: TextIO,
-    error: str | None = None,
+    error: OomcfgError | None = None,
 ) -> None:
     doc: dict[str, object] = {
         "root": str(host.root),
@@ -191,8 +201,14 @@ def _print_json(
         doc["effects"] = _effects_json(outcome.effects)
         doc["exit_code"] = int(outcome.exit_code)
     if error is not None:
-        doc["error"] = error
+        doc["error"] = str(error)
+        doc["exit_code"] = int(error.exit_code)
     _write_json(doc, out)
+
+
+def _error_json(root: Path, err: OomcfgError) -> dict[str, object]:
+    """What a refusal before any plan says to a tool: where, why, which exit code."""
+    return {"root": str(root), "error": str(err), "exit_code": int(err.exit_code)}
 
 
 def _write_json(doc: dict[str, object], out: TextIO) -> None:
@@ -226,7 +242,7 @@ def run_rollback_cmd(
         result = run_rollback(Host(root), options)
     except OomcfgError as err:
         if json_format:
-            _write_json({"root": str(root), "error": str(err), "exit_code": err.exit_code}, stdout)
+            _write_json(_error_json(root, err), stdout)
         raise
     if json_format:
         _write_json(_rollback_json(root, result), stdout)

@@ -110,8 +110,19 @@ def test_conflict_in_json_mode_still_prints_the_plan_document(tmp_path: Path, ro
     (root / WEB).write_text("[Service]\nOOMScoreAdjust=-900\n")
     code, out, err = oomcfg("apply", profile(tmp_path), "--root", root, "--format", "json")
     doc = json.loads(out)
-    assert (code, doc["applied"], doc["summary"]["conflict"]) == (4, False, 1)
+    assert (code, doc["applied"], doc["summary"]["conflict"], doc["exit_code"]) == (4, False, 1, 4)
     assert doc["error"] == err.removeprefix("oomcfg: ").rstrip("\n")
+
+
+def test_refusal_before_any_plan_is_still_one_json_document(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    code, out, err = oomcfg("apply", profile(tmp_path), "--root", missing, "--format", "json")
+    assert code == 4
+    assert json.loads(out) == {
+        "root": str(missing),
+        "error": err.removeprefix("oomcfg: ").rstrip("\n"),
+        "exit_code": 4,
+    }
 
 
 def test_unknown_only_target_is_a_usage_error(tmp_path: Path, root: Path) -> None:
