@@ -3,6 +3,8 @@ without systemd (sd_booted(3): no /run/systemd/system), built in a tmp dir."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from oomcfg.model import InitSpec, Profile, Service, SysctlSetting
@@ -53,3 +55,10 @@ def make_profile() -> Profile:
     )
     settings = dict((sysctl("vm.swappiness", 10), sysctl("vm.oom_dump_tasks", 1)))
     return Profile(1, "t", ("t.yaml",), settings, {s.name: s for s in services})
+
+
+def oomcfg(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run this checkout's oomcfg as a user would (exit code, stdout, stderr)."""
+    return subprocess.run(
+        [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False
+    )

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from probe_tree import ALL, build_host_root, fake_proc, make_profile, write
+from probe_tree import ALL, build_host_root, fake_proc, make_profile, oomcfg, write
 
 from oomcfg.host import Host
 from oomcfg.liveparse import ProcInfo
@@ -109,12 +108,6 @@ services:
     init:
       comm: worker
 """
-
-
-def oomcfg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False
-    )
 
 
 def test_cli_reports_drift_with_the_overriding_file_and_the_pid(

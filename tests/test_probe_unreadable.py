@@ -10,12 +10,10 @@ a PID that a unit's cgroup listed but that now belongs to another process
 from __future__ import annotations
 
 import errno
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from probe_tree import build_host_root, write
+from probe_tree import build_host_root, oomcfg, write
 
 from oomcfg.host import Host
 from oomcfg.liveparse import ProcInfo, UnitProps
@@ -29,12 +27,6 @@ PROFILE = "oomcfg: 1\nservices:\n  worker:\n    unit: worker.service\n    oom_sc
 @pytest.fixture
 def host_root(tmp_path: Path) -> Path:
     return build_host_root(tmp_path)
-
-
-def oomcfg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False
-    )
 
 
 def test_a_proc_that_is_not_procfs_is_cannot_check_not_not_running(

@@ -8,7 +8,9 @@ and oomcfg's state, then reloads systemd. The unit texts are in units.py.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -56,6 +58,10 @@ class LiveUnits:
         cgroup = self.show(unit, "ControlGroup")
         procs = self.sandbox.read_file(f"/sys/fs/cgroup/unified{cgroup}/cgroup.procs")
         return sorted(int(p) for p in procs.split())
+
+    def oomcfg(self, *args: str) -> CompletedProcess[str]:
+        """This checkout's oomcfg run inside the sandbox (the overlay shows the same paths)."""
+        return self.sandbox.run([sys.executable, "-m", "oomcfg", *args], timeout=120)
 
     def cleanup(self) -> None:
         """Stop the units, remove their files, drop-ins and oomcfg's state; reload."""

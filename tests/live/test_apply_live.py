@@ -10,7 +10,6 @@ of a root without CAP_SYS_RESOURCE.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from subprocess import CompletedProcess
@@ -36,8 +35,7 @@ class Box(LiveUnits):
         return path
 
     def apply(self, profile: str, *extra: str) -> CompletedProcess[str]:
-        argv = [sys.executable, "-m", "oomcfg", "apply", profile, "--root", "/", "--yes", *extra]
-        return self.sandbox.run(argv, timeout=120)
+        return self.oomcfg("apply", profile, "--root", "/", "--yes", *extra)
 
 
 @pytest.fixture

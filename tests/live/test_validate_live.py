@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -44,9 +43,6 @@ class LiveHost(LiveUnits):
         path = f"/tmp/{self.name}-{tag}.yaml"
         self.sandbox.write_file(path, "oomcfg: 1\n" + body)
         return path
-
-    def oomcfg(self, *args: str) -> CompletedProcess[str]:
-        return self.sandbox.run([sys.executable, "-m", "oomcfg", *args], timeout=120)
 
     def apply(self, profile: str, *extra: str) -> None:
         proc = self.oomcfg("apply", profile, "--root", "/", "--yes", *extra)
