@@ -288,7 +288,7 @@ _LONG_KEY_PROBLEMS = ("mapping values are not allowed", "did not find expected '
                       "could not find expected ':'")
 
 
-def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
+def _syntax_error(error: yaml.YAMLError, path: str, data: bytes) -> Diagnostic:
     """OC004 at libyaml's problem mark, with its context ("while parsing ...").
 
     libyaml 0.2.6 stops at 1000 nested levels with its own error; that is
@@ -308,7 +308,16 @@ def _syntax_error(error: yaml.YAMLError, path: str) -> Diagnostic:
         # libyaml does not say why; a 10,000-character name deserves the real reason.
         message += (f" (a mapping key is limited to {_MAX_KEY} characters (YAML 1.2.2, "
                     "section 7.4); use a shorter name)")
+    elif _char_at(data, mark.line, mark.column) == "\t":
+        message += " (it is a tab: YAML indents with spaces only)"  # YAML 1.2.2 section 6.1
     return diag("OC004", message, pos)
+
+
+def _char_at(data: bytes, line: int, column: int) -> str:
+    """The character at a 0-based mark (only called on a syntax error), or ''."""
+    lines = data.decode("utf-8", "replace").splitlines()
+    text = lines[line] if line < len(lines) else ""
+    return text[column] if column < len(text) else ""
 
 
 def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
@@ -325,7 +334,7 @@ def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
         root = builder.feed(_events(data))
     except yaml.YAMLError as error:
         diags.extend(builder.diags)
-        last = _syntax_error(error, path)
+        last = _syntax_error(error, path, data)
         if last.code != "OC008" or all(d.code != "OC008" for d in diags):
             diags.append(last)
         return None

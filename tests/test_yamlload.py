@@ -239,6 +239,14 @@ def test_a_key_over_yamls_1024_character_limit_is_named_as_such(src: str) -> Non
                             "section 7.4); use a shorter name)")
 
 
+def test_a_tab_used_for_indentation_is_named() -> None:
+    """libyaml says 'found character that cannot start any token'; the character is a tab."""
+    assert messages("a:\n\tb: 1\n") == [
+        "p.yaml:2:1: error[OC004]: found character that cannot start any token (while "
+        "scanning for the next token at line 2, column 1) (it is a tab: YAML indents with "
+        "spaces only)"]
+
+
 def test_bad_utf8_does_not_hide_a_bom_or_control_characters() -> None:
     """Every byte-level problem in one run: the BOM, the NUL and the bad byte."""
     assert problems(b"\xef\xbb\xbfa: 1\nb: x\x00y\nc: \xff\n") == [
