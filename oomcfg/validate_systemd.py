@@ -20,12 +20,13 @@ from collections.abc import Iterator, Sequence
 
 from oomcfg.findings import Expansion, Finding
 from oomcfg.instances import as_instance, instance_pattern, is_wide
-from oomcfg.liveparse import LiveState, ProcInfo, UnitProps
+from oomcfg.liveparse import DropIn, LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Service
 from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
 from oomcfg.validate_init import process_finding, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
+_NO_TEXT = DropIn(None)
 #: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
 _RUNNING = frozenset({"active", "reloading", "deactivating"})
 
@@ -77,14 +78,17 @@ def _systemd_unit(
 ) -> Iterator[Finding]:
     props = state.units.get(svc.unit)
     if props is None:
+        if "systemd" not in state.unknown:  # else systemctl failed: OV040 "systemd" says so
+            yield _not_described(svc)
         return
     if props.load_state not in ("loaded", ""):
         yield _not_loaded(svc, props)
         return
     parses = _dropin_parses(props, state)
+    unreadable = [p for p in props.dropin_paths if (state.dropins.get(p) or _NO_TEXT).text is None]
     if "units" in only:
         for diff in compare_unit_props(svc, props, state.mem_total):
-            yield _unit_drift(svc, props, parses, diff)
+            yield _unit_drift(svc, props, (parses, unreadable), diff)
     if props.active_state not in _RUNNING:
         if report_stopped:
             yield _not_running(svc, props)
@@ -100,6 +104,23 @@ def _not_running(svc: Service, props: UnitProps) -> Finding:
         f"the unit is {state_text}: its configuration was compared, no process to check",
         f"systemctl start {svc.unit} (if it should run)",
     )  # fmt: skip
+
+
+def _not_described(svc: Service) -> Finding:
+    return Finding(
+        "OV040", "unknown", "unit", svc.unit, "-", "unreadable",
+        "systemctl show answered but printed nothing for this unit",
+        f"run 'systemctl show {svc.unit}' to see why",
+    )  # fmt: skip
+
+
+def _unread_after(
+    order: Sequence[str], unreadable: Sequence[str], winner: str | None
+) -> str | None:
+    """The last drop-in that could not be read and that systemd applies after ``winner``."""
+    start = order.index(winner) + 1 if winner in order else 0
+    later = [p for p in order[start:] if p in unreadable]
+    return later[-1] if later else None
 
 
 def _not_loaded(svc: Service, props: UnitProps) -> Finding:
@@ -122,9 +143,12 @@ def _dropin_parses(props: UnitProps, state: LiveState) -> list[UnitFileParse]:
 def _unit_drift(
     svc: Service,
     props: UnitProps,
-    parses: Sequence[UnitFileParse],
+    dropins: tuple[Sequence[UnitFileParse], Sequence[str]],
     diff: tuple[str, str, str],
 ) -> Finding:
+    """Explain one property systemd has another value for; ``dropins`` is what could be
+    parsed, in systemd's order, and the paths that could not be read."""
+    parses, unreadable = dropins
     prop, expected, actual = diff
     obj = f"{svc.unit} {prop}"
     if props.need_daemon_reload:
@@ -134,6 +158,16 @@ def _unit_drift(
             f"systemctl daemon-reload && systemctl restart {svc.unit}",
         )  # fmt: skip
     winner = effective(parses, svc.unit_type.capitalize(), prop)
+    hidden = _unread_after(props.dropin_paths, unreadable, winner.path if winner else None)
+    if hidden is not None:
+        return Finding(
+            "OV010", "drift", "unit", obj, expected, actual,
+            f"{hidden} could not be read; systemd applies it after "
+            f"{'every drop-in that could' if winner is None else winner.path}, so it may set "
+            f"{prop}",
+            f"read {hidden} as root to see what it sets, and remove {prop}= from it",
+            hidden,
+        )  # fmt: skip
     if winner is None:
         fragment = props.get("FragmentPath")
         where = f" (the unit file {fragment} may set it)" if fragment else ""

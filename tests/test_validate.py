@@ -145,6 +145,27 @@ def test_a_setting_no_drop_in_sets_says_oomcfgs_drop_in_is_missing() -> None:
     assert "not installed" in f.cause
 
 
+def test_an_unreadable_drop_in_is_named_instead_of_blaming_a_missing_one() -> None:
+    local = "/etc/systemd/system/web.service.d/99-local.conf"
+    show = SHOW.replace("OOMScoreAdjust=300", "OOMScoreAdjust=900").replace(
+        f"DropInPaths={OOMCFG_WEB}", f"DropInPaths={OOMCFG_WEB} {local}"
+    )
+    dropins = {OOMCFG_WEB: DropIn(WEB_DROPIN, 1.0), local: DropIn(None, 2.0)}
+    (f,) = validate(profile(web()), live(show, dropins=dropins), frozenset({"units"})).findings
+    assert (f.code, f.status, f.file) == ("OV010", "drift", local)
+    assert f.cause.startswith(f"{local} could not be read")
+    assert f.fix.startswith(f"read {local} as root")
+
+
+def test_a_unit_systemctl_did_not_describe_cannot_be_checked() -> None:
+    # systemctl show answered, but printed no block for this unit: never a silent OK.
+    report = validate(profile(svc("ghost.service", 300)), live(), ALL)
+    assert [(f.code, f.status, f.object) for f in report.findings] == [
+        ("OV040", "unknown", "ghost.service")
+    ]
+    assert report.exit_code == ExitCode.ENVIRONMENT
+
+
 def test_a_setting_missing_from_oomcfgs_own_drop_in_says_it_is_out_of_date() -> None:
     web_max = svc("web.service", 300, memory=Memory(min=Size("bytes", 1 << 20)))
     (f,) = validate(profile(web_max), live(), frozenset({"units"})).findings
