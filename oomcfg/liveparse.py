@@ -129,6 +129,8 @@ class LiveState(NamedTuple):
     mem_total: int | None = None
     sysctls: Mapping[str, str | None] = _EMPTY
     sysctl_files: Sequence[tuple[str, str]] = ()
+    #: sysctl.d files that exist but could not be read (permission): they may set a key.
+    sysctl_unreadable: tuple[str, ...] = ()
     units: Mapping[str, UnitProps] = _EMPTY
     dropins: Mapping[str, DropIn] = _EMPTY
     processes: Mapping[str, Sequence[ProcInfo]] = _EMPTY

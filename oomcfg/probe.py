@@ -64,9 +64,11 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     if "processes" in unknown:
         only = only - {"processes"}
     if "sysctl" in only and profile.sysctl:
+        files, unreadable = _sysctl_files(host)
         base = base._replace(
             sysctls=_read_sysctls(host, profile.sysctl, unknown),
-            sysctl_files=_sysctl_files(host),
+            sysctl_files=files,
+            sysctl_unreadable=tuple(unreadable),
         )
     if not base.systemd:
         if "processes" not in only:
@@ -168,19 +170,24 @@ def _read_sysctls(
     return values
 
 
-def _sysctl_files(host: Host) -> list[tuple[str, str]]:
+def _sysctl_files(host: Host) -> tuple[list[tuple[str, str]], list[str]]:
     """(path, text) of every sysctl.d file in the order systemd-sysctl applies them, then
-    /etc/sysctl.conf (procps reads it last; :mod:`oomcfg.validate_sysctl` decides its role)."""
+    /etc/sysctl.conf (procps reads it last; :mod:`oomcfg.validate_sysctl` decides its role);
+    and the files that exist but could not be read."""
 
     def lister(directory: os.PathLike[str]) -> list[str] | None:
         return [n for n in _safe_list(host, str(directory)) if n.endswith(".conf")] or None
 
-    files = []
+    files, unreadable = [], []
     for path in sysctl_config_files("/", include_sysctl_conf=True, lister=lister):
-        text = _safe_text(host, str(path))
-        if text is not None:
+        try:
+            text = host.read_text(str(path))
+        except (OSError, EnvironmentProblem):
+            unreadable.append(str(path))
+            continue
+        if text is not None:  # None: a dangling symlink, nothing to apply
             files.append((str(path), text))
-    return files
+    return files, unreadable
 
 
 # --- systemd ----------------------------------------------------------------------------------

@@ -51,9 +51,10 @@ def sysctl_findings(profile: Profile, state: LiveState) -> Iterator[Finding]:
             winner = winning_entry(norm, boot)
             if (winner is None or _same(winner.value, expected)) and conf:
                 winner = winning_entry(norm, conf) or winner
-            yield _drift(
+            found = _drift(
                 key, expected, actual, winner, ours=_ours_sets(norm, boot), systemd=state.systemd
             )
+            yield _with_unreadable(found, state.sysctl_unreadable)
 
 
 def winning_entry(
@@ -77,6 +78,15 @@ def _ours_sets(key: str, files: Sequence[tuple[str, Sequence[SysctlEntry]]]) -> 
     if not ours:
         return None
     return any(e.key == key for e in ours[-1])
+
+
+def _with_unreadable(finding: Finding, unreadable: Sequence[str]) -> Finding:
+    """Files that could not be read are named when no file explains the value."""
+    if finding.code != "OV002" or not unreadable:
+        return finding
+    return finding._replace(
+        cause=f"{finding.cause}; {', '.join(unreadable)} could not be read and may set it"
+    )
 
 
 def _same(a: str, b: str) -> bool:

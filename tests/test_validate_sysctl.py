@@ -109,3 +109,10 @@ def test_a_glob_sets_a_key_unless_a_file_sets_the_key_explicitly() -> None:
     with_ours = sysctl_state("60", [OURS, glob])._replace(systemd=True)
     (g,) = validate(swappiness(), with_ours, ALL).findings
     assert (g.code, g.file) == ("OV002", "/etc/sysctl.d/90-oomcfg.conf")
+
+
+def test_a_sysctl_file_that_could_not_be_read_is_named_as_a_possible_cause() -> None:
+    state = sysctl_state("60", [OURS])._replace(sysctl_unreadable=("/etc/sysctl.d/60-x.conf",))
+    (f,) = validate(swappiness(), state, ALL).findings
+    assert (f.code, f.status) == ("OV002", "drift")  # the kernel's value was read: it differs
+    assert f.cause.endswith("; /etc/sysctl.d/60-x.conf could not be read and may set it")
