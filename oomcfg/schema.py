@@ -144,7 +144,7 @@ def json_schema() -> dict[str, object]:
     """
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/oomcfg/oomcfg/profile-format-v1.json",
+        "$id": "urn:oomcfg:profile-format:v1",
         "title": "oomcfg profile, format version 1",
         **PROFILE.json(),
     }
