@@ -129,6 +129,8 @@ class LiveState(NamedTuple):
     mem_total: int | None = None
     sysctls: Mapping[str, str | None] = _EMPTY
     sysctl_files: Sequence[tuple[str, str]] = ()
+    #: Why a sysctl read as None could not be read (no entry: the key does not exist).
+    sysctl_errors: Mapping[str, str] = _EMPTY
     #: sysctl.d files that exist but could not be read (permission): they may set a key.
     sysctl_unreadable: tuple[str, ...] = ()
     units: Mapping[str, UnitProps] = _EMPTY

@@ -65,8 +65,10 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
         only = only - {"processes"}
     if "sysctl" in only and profile.sysctl:
         files, unreadable = _sysctl_files(host)
+        values, errors = _read_sysctls(host, profile.sysctl)
         base = base._replace(
-            sysctls=_read_sysctls(host, profile.sysctl, unknown),
+            sysctls=values,
+            sysctl_errors=errors,
             sysctl_files=files,
             sysctl_unreadable=tuple(unreadable),
         )
@@ -157,17 +159,17 @@ def _expand_wide(
 # --- sysctls ----------------------------------------------------------------------------------
 
 
-def _read_sysctls(
-    host: Host, keys: Iterable[str], unknown: dict[str, str]
-) -> dict[str, str | None]:
+def _read_sysctls(host: Host, keys: Iterable[str]) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Each key's value from /proc/sys (None: missing or unreadable), and why unreadable."""
     values: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
     for key in keys:
         try:
             values[key] = host.sysctl_read(key)
         except (OSError, EnvironmentProblem) as err:
             values[key] = None
-            unknown[f"sysctl {key}"] = f"cannot read /proc/sys: {_reason(err)}"
-    return values
+            errors[key] = _reason(err)
+    return values, errors
 
 
 def _sysctl_files(host: Host) -> tuple[list[tuple[str, str]], list[str]]:

@@ -44,8 +44,9 @@ def sysctl_findings(profile: Profile, state: LiveState) -> Iterator[Finding]:
             continue
         actual, expected = state.sysctls[key], str(setting.value)
         if actual is None:
-            if not setting.ignore_missing:
-                yield _unreadable(key, expected)
+            error = state.sysctl_errors.get(key)
+            if error or not setting.ignore_missing:  # ignore_missing: absent keys only
+                yield _unreadable(key, expected, error)
         elif actual.split() != expected.split():
             norm = normalize_key(key)
             winner = winning_entry(norm, boot)
@@ -93,10 +94,11 @@ def _same(a: str, b: str) -> bool:
     return a.split() == b.split()
 
 
-def _unreadable(key: str, expected: str) -> Finding:
+def _unreadable(key: str, expected: str, error: str | None) -> Finding:
+    path = f"/proc/sys/{normalize_key(key).replace('.', '/')}"
+    why = f"cannot be read: {error}" if error else "does not exist on this kernel"
     return Finding(
-        "OV003", "unknown", "sysctl", key, expected, "unreadable",
-        f"/proc/sys/{key.replace('.', '/')} does not exist or cannot be read",
+        "OV003", "unknown", "sysctl", key, expected, "unreadable", f"{path} {why}",
         "check the key exists on this kernel and run validate as root",
     )  # fmt: skip
 

@@ -121,3 +121,17 @@ def test_only_sysctl_under_a_root_with_systemd_files_checks_the_sysctls(
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         0, "validate: OK: 1 checked, 0 drift, 0 not running, 0 cannot check\n", "",
     )  # fmt: skip
+
+
+def test_a_sysctl_the_kernel_refuses_to_read_is_one_cannot_check(tmp_path: Path) -> None:
+    # vm.compact_memory is write-only (mode 0200): even root gets EACCES reading it.
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nsysctl:\n  vm.compact_memory: {value: 1, passthrough: true}\n")
+    proc = oomcfg("validate", str(profile), "--root", str(tmp_path), "--proc", "/proc")
+    assert (proc.returncode, proc.stderr) == (4, "")
+    assert proc.stdout.splitlines() == [
+        "vm.compact_memory: unknown[OV003]: expected 1, actual unreadable",
+        "  cause: /proc/sys/vm/compact_memory cannot be read: Permission denied",
+        "  fix:   check the key exists on this kernel and run validate as root",
+        "validate: CANNOT CHECK: 1 checked, 0 drift, 0 not running, 1 cannot check",
+    ]

@@ -116,3 +116,18 @@ def test_a_sysctl_file_that_could_not_be_read_is_named_as_a_possible_cause() -> 
     (f,) = validate(swappiness(), state, ALL).findings
     assert (f.code, f.status) == ("OV002", "drift")  # the kernel's value was read: it differs
     assert f.cause.endswith("; /etc/sysctl.d/60-x.conf could not be read and may set it")
+
+
+def test_ignore_missing_skips_a_missing_key_but_not_an_unreadable_one() -> None:
+    lenient = Profile(
+        1, "test", ("t.yaml",),
+        {"vm.swappiness": SysctlSetting("vm.swappiness", 10, ignore_missing=True)}, {},
+    )  # fmt: skip
+    missing = sysctl_state(None, [])
+    assert validate(lenient, missing, ALL).findings == ()
+    refused = missing._replace(sysctl_errors={"vm.swappiness": "Permission denied"})
+    (f,) = validate(lenient, refused, ALL).findings
+    assert (f.code, f.cause) == (
+        "OV003",
+        "/proc/sys/vm/swappiness cannot be read: Permission denied",
+    )
