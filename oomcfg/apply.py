@@ -258,5 +258,5 @@ def _take_effect(
     elif adjustable(services):
         report.notes.append(
             "--no-live: running processes keep their oom_score_adj until restarted "
-            f"(systemctl restart {restart_hint(services)})"
+            f"({restart_hint(services)})"
         )

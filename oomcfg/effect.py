@@ -162,17 +162,28 @@ def adjustable(services: Sequence[Service]) -> list[Service]:
 
 
 def restart_hint(services: Sequence[Service], shown: int = 20) -> str:
-    """``systemctl restart ...`` for what ``--no-live`` leaves alone (globs for wide drop-ins).
+    """What to restart for what ``--no-live`` leaves alone (globs for template/prefix drop-ins).
 
     systemctl(1) expands a quoted glob against the loaded units, which is
-    exactly the set a template/prefix/type drop-in reaches.
+    exactly the set a template or prefix drop-in reaches. A type-wide drop-in
+    reaches every unit of its type: ``systemctl restart '*.service'`` would
+    take sshd and dbus down with the rest, so that one is named, not globbed.
     """
     from oomcfg.instances import instance_pattern  # noqa: PLC0415
 
-    names = [shlex.quote(instance_pattern(s) or s.unit) for s in adjustable(services)]
+    wanted = adjustable(services)
+    names = [shlex.quote(instance_pattern(s) or s.unit) for s in wanted if s.scope != "type"]
     more = len(names) - shown
-    listed = " ".join(names[:shown])
-    return listed if more <= 0 else f"{listed} ... and {more} more units of the profile"
+    parts = [] if not names else ["systemctl restart " + " ".join(names[:shown])]
+    if more > 0:
+        parts[0] += f" ... and {more} more units of the profile"
+    parts += [
+        f"the type-wide {s.unit} drop-in reaches every running {instance_pattern(s)}: "
+        "restart those that matter one at a time"
+        for s in wanted
+        if s.scope == "type"
+    ]
+    return "; ".join(parts)
 
 
 def adjust_pids(

@@ -351,3 +351,14 @@ def test_no_live_names_the_instances_pattern_to_restart(live_rig: Rig) -> None:
         "--no-live: running processes keep their oom_score_adj until restarted "
         "(systemctl restart web.service 'x@*.service')"
     ]
+
+
+def test_no_live_never_suggests_restarting_every_service_at_once(live_rig: Rig) -> None:
+    # 'systemctl restart *.service' would restart sshd, dbus and journald too.
+    services = [svc("service", 300, "type"), svc("web.service", 200)]
+    outcome = live_rig.apply([dropin("web.service", 200)], services, live=False)
+    assert outcome.effects.notes == [
+        "--no-live: running processes keep their oom_score_adj until restarted "
+        "(systemctl restart web.service; the type-wide service drop-in reaches every running "
+        "*.service: restart those that matter one at a time)"
+    ]
