@@ -211,8 +211,17 @@ def _start_launcher(box: Sandbox, units_dir: Path) -> None:
     )
     log = box.log_path.open("wb")
     box.launcher = subprocess.Popen(
-        ["sh", "-c", outer, LAUNCHER, str(box.scratch), box.name, str(units_dir), SYSTEMD,
-         str(CHECKOUT)],
+        [
+            "sh",
+            "-c",
+            outer,
+            LAUNCHER,
+            str(box.scratch),
+            box.name,
+            str(units_dir),
+            SYSTEMD,
+            str(CHECKOUT),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
