@@ -173,10 +173,7 @@ def restart_hint(services: Sequence[Service], shown: int = 20) -> str:
 
     wanted = adjustable(services)
     names = [shlex.quote(instance_pattern(s) or s.unit) for s in wanted if s.scope != "type"]
-    more = len(names) - shown
-    parts = [] if not names else ["systemctl restart " + " ".join(names[:shown])]
-    if more > 0:
-        parts[0] += f" ... and {more} more units of the profile"
+    parts = [_restart_line(names, shown)] if names else []
     parts += [
         f"the type-wide {s.unit} drop-in reaches every running {instance_pattern(s)}: "
         "restart those that matter one at a time"
@@ -184,6 +181,12 @@ def restart_hint(services: Sequence[Service], shown: int = 20) -> str:
         if s.scope == "type"
     ]
     return "; ".join(parts)
+
+
+def _restart_line(names: Sequence[str], shown: int) -> str:
+    more = len(names) - shown
+    line = "systemctl restart " + " ".join(names[:shown])
+    return line if more <= 0 else f"{line} ... and {more} more units of the profile"
 
 
 def adjust_pids(

@@ -362,3 +362,10 @@ def test_no_live_never_suggests_restarting_every_service_at_once(live_rig: Rig) 
         "(systemctl restart web.service; the type-wide service drop-in reaches every running "
         "*.service: restart those that matter one at a time)"
     ]
+
+
+def test_no_live_restart_line_stays_short_for_big_profiles(live_rig: Rig) -> None:
+    services = [svc(f"s{n}.service", 100) for n in range(23)]
+    outcome = live_rig.apply([dropin("s0.service", 100)], services, live=False)
+    [note] = outcome.effects.notes
+    assert note.endswith(" s18.service s19.service ... and 3 more units of the profile)")
