@@ -200,6 +200,27 @@ def test_sysctl_drift_names_the_file_that_sets_the_kernels_value(live: LiveHost)
     assert report["findings"][0]["file"] == local
 
 
+def test_etc_sysctl_conf_is_named_though_systemd_sysctl_ignores_it(live: LiveHost) -> None:
+    # On a systemd host only 'sysctl -p' / 'sysctl --system' (procps) apply it. Debian links
+    # it in as /etc/sysctl.d/99-sysctl.conf; without that link only procps reads it.
+    current = int(Path("/proc/sys/vm/swappiness").read_text())
+    wanted = current + 1 if current < 200 else current - 1
+    link, conf = "/etc/sysctl.d/99-sysctl.conf", "/etc/sysctl.conf"
+    saved = live.box.run(["cat", conf]).stdout
+    live.box.run(["mv", link, f"{link}.off"])
+    live.box.write_file(conf, f"# local\nvm.swappiness = {current}\n")
+    try:
+        code, report, _ = live.validate(live.profile(f"sysctl:\n  vm.swappiness: {wanted}\n"))
+    finally:
+        live.box.write_file(conf, saved)
+        live.box.run(["mv", f"{link}.off", link])
+    assert code == 1
+    assert findings(report) == [("OV001", "vm.swappiness", str(wanted), str(current))]
+    (finding,) = report["findings"]
+    assert finding["file"] == conf
+    assert "systemd-sysctl ignores /etc/sysctl.conf at boot" in finding["cause"]
+
+
 def test_systemd_unreachable_is_cannot_check_never_drift(live: LiveHost) -> None:
     web = live.unit("web")
     path = live.profile("services:\n" + service(web, 300))
