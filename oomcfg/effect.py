@@ -35,8 +35,17 @@ if TYPE_CHECKING:  # the parsers are imported where used: an apply to --root nee
     ShowParser = Callable[[str, Sequence[str]], Mapping[str, UnitProps]]
 
 #: What live adjustment asks systemd for, per unit, in one batched call
-#: (LoadState: a glob's not-found or masked match gets no drop-in).
-SHOW_PROPS = ("Id", "LoadState", "ActiveState", "MainPID", "ControlGroup")
+#: (LoadState: a glob's not-found or masked match gets no drop-in;
+#: OOMScoreAdjust and NeedDaemonReload: whether another drop-in overrides ours).
+SHOW_PROPS = (
+    "Id",
+    "LoadState",
+    "ActiveState",
+    "MainPID",
+    "ControlGroup",
+    "OOMScoreAdjust",
+    "NeedDaemonReload",
+)
 #: Unit types whose processes carry OOMScoreAdjust= (systemd.exec(5)).
 EXEC_TYPES = frozenset({"service", "socket", "mount", "swap"})
 #: Units per ``systemctl show`` call: bounded argv, few process starts.
@@ -244,10 +253,37 @@ def live_adjust(
     capable = host.has_cap_sys_resource()
     for unit, adj in expected_adj(wanted, instances):
         unit_props = props.get(unit)
-        if unit_props is not None and unit_props.active_state in _RUNNING:
-            pids, group = _unit_pids(host, unit_props)
-            outcome = adjust_pids(host, pids, adj, group)
-            _report_unit(report, unit, adj, outcome, capable)
+        if unit_props is None or unit_props.active_state not in _RUNNING:
+            continue
+        configured = _systemd_adj(unit_props)
+        if configured is not None and configured != adj:
+            report.failures.append(_overridden_message(unit, adj, configured))
+            continue
+        pids, group = _unit_pids(host, unit_props)
+        outcome = adjust_pids(host, pids, adj, group)
+        _report_unit(report, unit, adj, outcome, capable)
+
+
+def _systemd_adj(props: UnitProps) -> int | None:
+    """The OOMScoreAdjust= systemd will apply at the next start; None when unknown.
+
+    Unknown: not shown, or the unit still waits for a daemon-reload
+    (``--no-reload``), so systemd's value is the old one and proves nothing.
+    """
+    text = props.get("OOMScoreAdjust")
+    if props.need_daemon_reload or not text.lstrip("-").isdigit():
+        return None
+    return int(text)
+
+
+def _overridden_message(unit: str, adj: int, configured: int) -> str:
+    # systemd.unit(5): drop-ins apply in file-name order, so a later one wins.
+    # Writing the profile's value now would last only until the next restart.
+    return (
+        f"{unit}: systemd applies OOMScoreAdjust={configured}, not the profile's {adj}: a "
+        f"drop-in that sorts after 50-oomcfg.conf overrides it ('systemctl cat {unit}' shows "
+        "which); running processes left alone"
+    )
 
 
 def _running_units(

@@ -139,6 +139,10 @@ def real_group(pid: int) -> str:
 GROUP = real_group(os.getpid())
 
 
+#: The one ``systemctl show`` live adjustment runs (per batch of units or globs).
+SHOW = "show -p Id,LoadState,ActiveState,MainPID,ControlGroup,OOMScoreAdjust,NeedDaemonReload"
+
+
 def svc(unit: str, adj: int | None, scope: Scope = "unit") -> Service:
     """A profile service as the loader builds it (only what live adjustment reads)."""
     return Service(unit.partition(".")[0], unit, scope, adj)
@@ -255,7 +259,7 @@ def test_running_units_processes_get_the_new_value_vanished_pids_are_fine(
         "systemctl daemon-reload",
         f"web.service: oom_score_adj 300 set on running PID(s) {sleeper}",
     ]
-    show = "show -p Id,LoadState,ActiveState,MainPID,ControlGroup -- web.service db.service"
+    show = f"{SHOW} -- web.service db.service"
     assert live_rig.calls() == ["daemon-reload", show]
     again = live_rig.apply([dropin("web.service", 300)], targets)
     assert (again.exit_code, again.effects.done) == (ExitCode.OK, [])
@@ -339,7 +343,7 @@ def test_template_drop_in_reaches_every_running_instance(
         f"x@a.service: oom_score_adj 300 set on running PID(s) {a}",
         f"x@b.service: oom_score_adj 300 set on running PID(s) {b}",
     ]
-    show = "show -p Id,LoadState,ActiveState,MainPID,ControlGroup -- x@*.service"
+    show = f"{SHOW} -- x@*.service"
     assert live_rig.calls() == ["daemon-reload", show]
     assert outcome.effects.notes == []
 
@@ -369,3 +373,28 @@ def test_no_live_restart_line_stays_short_for_big_profiles(live_rig: Rig) -> Non
     outcome = live_rig.apply([dropin("s0.service", 100)], services, live=False)
     [note] = outcome.effects.notes
     assert note.endswith(" s18.service s19.service ... and 3 more units of the profile)")
+
+
+def test_a_later_drop_in_overriding_ours_leaves_processes_alone_and_says_so(
+    live_rig: Rig, sleeper: int
+) -> None:
+    # systemd, after the reload, says -100: another drop-in sorts after
+    # 50-oomcfg.conf. Writing 300 would last only until the next restart.
+    live_rig.units(**{"web.service": {**running("web.service", sleeper), "OOMScoreAdjust": "-100"}})
+    outcome = live_rig.apply([dropin("web.service", 300)], [svc("web.service", 300)])
+    assert (outcome.exit_code, adj_of(sleeper)) == (ExitCode.PARTIAL, 0)
+    assert outcome.effects.failures == [
+        "web.service: systemd applies OOMScoreAdjust=-100, not the profile's 300: a drop-in "
+        "that sorts after 50-oomcfg.conf overrides it ('systemctl cat web.service' shows "
+        "which); running processes left alone"
+    ]
+
+
+def test_a_unit_waiting_for_daemon_reload_still_gets_the_profile_value(
+    live_rig: Rig, sleeper: int
+) -> None:
+    # --no-reload: systemd still shows the old value, which proves nothing.
+    props = {**running("web.service", sleeper), "OOMScoreAdjust": "0", "NeedDaemonReload": "yes"}
+    live_rig.units(**{"web.service": props})
+    outcome = live_rig.apply([dropin("web.service", 300)], [svc("web.service", 300)], reload=False)
+    assert (outcome.exit_code, adj_of(sleeper)) == (ExitCode.OK, 300)

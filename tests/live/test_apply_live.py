@@ -153,3 +153,18 @@ def test_template_drop_in_reaches_every_running_instance(box: Box) -> None:
     assert [box.adj(pids[u][0]) for u in instances] == [250, 250]
     again = box.apply(path)
     assert (again.returncode, done_lines(again.stdout)) == (0, [])
+
+
+def test_a_local_drop_in_overriding_ours_is_reported_not_fought(box: Box) -> None:
+    web = box.unit("web")
+    box.sandbox.write_file(f"{UNIT_DIR}/{web}.d/60-local.conf", "[Service]\nOOMScoreAdjust=100\n")
+    box.start(web)
+    pid = int(box.show(web, "MainPID"))
+    proc = box.apply(box.profile({web: 300}))
+    assert proc.returncode == 6, proc.stdout + proc.stderr
+    assert (box.show(web, "OOMScoreAdjust"), box.adj(pid)) == ("100", 100)
+    assert (
+        f"FAILED: {web}: systemd applies OOMScoreAdjust=100, not the profile's 300: a drop-in "
+        f"that sorts after 50-oomcfg.conf overrides it ('systemctl cat {web}' shows which); "
+        "running processes left alone\n"
+    ) in proc.stdout
