@@ -16,15 +16,11 @@ from pathlib import Path
 from oomcfg.liveparse import SHOW_PROPERTIES
 
 from .sandbox import Sandbox, boot, teardown
+from .units import SLEEPER
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "live"
-PROPS = (
-    "Id,OOMScoreAdjust,OOMPolicy,MemoryMin,MemoryLow,MemoryHigh,MemoryMax,MemorySwapMax,"
-    "ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,"
-    "ManagedOOMPreference,MainPID,ControlGroup,ActiveState,LoadState,DropInPaths,"
-    "NeedDaemonReload"
-)
-SLEEPER = "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n"
+#: Exactly what validate asks for (FragmentPath included), in one -p list.
+PROPS = ",".join(SHOW_PROPERTIES)
 FORKER = (
     "[Unit]\nDefaultDependencies=no\n[Service]\nOOMScoreAdjust=200\n"
     "ExecStart=/bin/sh -c "
@@ -82,10 +78,9 @@ def _capture_instances(box: Sandbox) -> None:
     box.systemctl("start", "oomtpl@gone.service")
     box.systemctl("stop", "oomtpl@gone.service")  # stopped: unloaded, so not listed
     box.systemctl("start", "oomfail@x.service", check=False)  # exits 1: failed
-    props = ",".join(SHOW_PROPERTIES)
-    show = box.systemctl("show", "--no-pager", "-p", props, "--", *PATTERNS).stdout
+    show = box.systemctl("show", "--no-pager", "-p", PROPS, "--", *PATTERNS).stdout
     (OUT / "systemctl-show-patterns.txt").write_text(show)
-    every = box.systemctl("show", "--no-pager", "-p", props, "--", "*.service").stdout
+    every = box.systemctl("show", "--no-pager", "-p", PROPS, "--", "*.service").stdout
     (OUT / "systemctl-show-type-service.txt").write_text(every)
 
 
