@@ -28,18 +28,15 @@ from oomcfg.liveparse import (
     has_cap_sys_resource,
     parse_mem_total,
     parse_oom_score_adj,
-    parse_pidfile,
     parse_show,
     parse_show_matches,
 )
 from oomcfg.model import Profile, Service
-from oomcfg.procread import ProcFiles, boot_time, exited, proc_infos, read_adj
+from oomcfg.procread import ProcFiles, boot_time, init_processes, proc_infos
 from oomcfg.sysctld import sysctl_config_files
 
 #: Units are shown in batches so a 10k-service profile stays under ARG_MAX.
 SHOW_BATCH = 1000
-#: proc(5): comm is the executable name truncated to TASK_COMM_LEN - 1 bytes.
-COMM_LEN = 15
 _RUNNING = frozenset({"active", "reloading", "deactivating"})
 
 
@@ -75,7 +72,7 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     if not base.systemd:
         if "processes" not in only:
             return base
-        return base._replace(processes=_init_processes(host, procfs, profile.services.values()))
+        return base._replace(processes=init_processes(host, procfs, profile.services.values()))
     if not host.is_live or not (only & {"units", "processes"}):
         return base  # nothing asked of systemd, or it cannot be asked (unknown says why)
     return _probe_systemd(host, procfs, profile, only, base)
@@ -262,56 +259,6 @@ def _unit_processes(
 
 
 # --- processes --------------------------------------------------------------------------------
-
-
-def _init_processes(
-    host: Host, procfs: ProcFiles, services: Iterable[Service]
-) -> dict[str, list[ProcInfo]]:
-    """Processes of services on a host without systemd: by pidfile, else by comm."""
-    services = list(services)
-    result: dict[str, list[ProcInfo]] = {}
-    by_comm: dict[str, str] = {}
-    for svc in services:
-        if svc.init is not None and svc.init.pidfile:
-            result[svc.name] = _by_pidfile(host, procfs, svc.init.pidfile, svc.init.comm)
-        elif svc.init is not None and svc.init.comm:
-            by_comm[svc.init.comm[:COMM_LEN]] = svc.name
-            result[svc.name] = []
-    for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
-        adj = read_adj(procfs, pid)
-        if adj is not None and not exited(procfs, pid):
-            result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
-    return result
-
-
-def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -> list[ProcInfo]:
-    """The process a pidfile names; none if it exited (a zombie not yet reaped included) or
-    its PID now belongs to another program (PID reuse: when the profile gives
-    ``init.comm`` too, it must match)."""
-    pid = parse_pidfile(_safe_text(host, pidfile) or "")
-    if pid is None:
-        return []
-    actual = (procfs.read(pid, "comm") or "").rstrip("\n")
-    adj = read_adj(procfs, pid)
-    if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
-        return []
-    if exited(procfs, pid):
-        return []
-    return [ProcInfo(pid, adj, comm=actual)]
-
-
-def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[tuple[int, str]]:
-    """(PID, comm) of processes whose /proc/PID/comm is one of ``comms``: one read each."""
-    wanted = set(comms)
-    if not wanted:
-        return []
-    found = []
-    for name in _safe_list(host, "proc"):
-        if name.isdigit():
-            comm = (procfs.read(int(name), "comm") or "").rstrip("\n")
-            if comm in wanted:
-                found.append((int(name), comm))
-    return found
 
 
 # --- read helpers: a permission problem is "unreadable", never a crash ------------------------

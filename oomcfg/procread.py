@@ -1,4 +1,6 @@
-"""Per-process reads for validate: the whole cost of a busy host, so kept to a minimum.
+"""Per-process reads for validate, and finding a service's processes without systemd.
+
+The reads are the whole cost of a busy host, so they are kept to a minimum.
 
 A healthy process costs one small read (``oom_score_adj``). Only a process
 whose value differs pays for ``stat`` (start time, name, state: to explain
@@ -23,10 +25,12 @@ from oomcfg.liveparse import (
     parse_btime,
     parse_cgroup_v2,
     parse_oom_score_adj,
+    parse_pidfile,
     parse_proc_state,
     parse_start_ticks,
     parse_uptime,
 )
+from oomcfg.model import Service
 
 
 class ProcFiles:
@@ -88,11 +92,17 @@ def _still_in(procfs: ProcFiles, pid: int, group: str) -> bool:
     return path is None or in_control_group(path, group)  # no v2 line: cannot tell, keep it
 
 
-def exited(procfs: ProcFiles, pid: int) -> bool:
-    """True for a process that exited, even if not yet reaped (a zombie keeps its comm and
-    oom_score_adj: a pidfile or comm match on it is "not running", never drift)."""
+def alive_as(procfs: ProcFiles, pid: int, comm: str) -> bool:
+    """Still the program ``comm``, alive: /proc/PID/stat, read *after* the value, names it
+    and is not a zombie. A zombie (exited, not yet reaped) keeps comm and oom_score_adj;
+    a PID reused between the reads names another program. Either is "not running",
+    never drift."""
     stat = procfs.read(pid, "stat")
-    return stat is None or parse_proc_state(stat) in EXITED_STATES
+    return (
+        stat is not None
+        and parse_proc_state(stat) not in EXITED_STATES
+        and _stat_comm(stat) == comm
+    )
 
 
 def read_adj(procfs: ProcFiles, pid: int) -> int | None:
@@ -134,3 +144,63 @@ def _text(host: Host, rel: str) -> str:
 def _clock_ticks() -> int:
     """USER_HZ, the unit of /proc/PID/stat start times (proc(5): sysconf(_SC_CLK_TCK))."""
     return os.sysconf("SC_CLK_TCK")
+
+
+# --- hosts without systemd: services by pidfile or comm (InitSpec) ----------------------------
+
+#: proc(5): comm is the executable name truncated to TASK_COMM_LEN - 1 bytes.
+COMM_LEN = 15
+
+
+def init_processes(
+    host: Host, procfs: ProcFiles, services: Iterable[Service]
+) -> dict[str, list[ProcInfo]]:
+    """Processes of services on a host without systemd: by pidfile, else by comm."""
+    result: dict[str, list[ProcInfo]] = {}
+    by_comm: dict[str, str] = {}
+    for svc in services:
+        if svc.init is not None and svc.init.pidfile:
+            result[svc.name] = _by_pidfile(host, procfs, svc.init.pidfile, svc.init.comm)
+        elif svc.init is not None and svc.init.comm:
+            by_comm[svc.init.comm[:COMM_LEN]] = svc.name
+            result[svc.name] = []
+    for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
+        adj = read_adj(procfs, pid)
+        if adj is not None and alive_as(procfs, pid, comm):
+            result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
+    return result
+
+
+def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -> list[ProcInfo]:
+    """The process a pidfile names; none if it exited (a zombie not yet reaped included) or
+    its PID now belongs to another program (PID reuse: when the profile gives
+    ``init.comm`` too, it must match)."""
+    pid = parse_pidfile(_text(host, pidfile))
+    if pid is None:
+        return []
+    actual = (procfs.read(pid, "comm") or "").rstrip("\n")
+    adj = read_adj(procfs, pid)
+    if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
+        return []
+    return [ProcInfo(pid, adj, comm=actual)] if alive_as(procfs, pid, actual) else []
+
+
+def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[tuple[int, str]]:
+    """(PID, comm) of processes whose /proc/PID/comm is one of ``comms``: one read each."""
+    wanted = set(comms)
+    if not wanted:
+        return []
+    found = []
+    for name in _names(host, "proc"):
+        if name.isdigit():
+            comm = (procfs.read(int(name), "comm") or "").rstrip("\n")
+            if comm in wanted:
+                found.append((int(name), comm))
+    return found
+
+
+def _names(host: Host, rel: str) -> list[str]:
+    try:
+        return host.list_dir(rel)
+    except (OSError, EnvironmentProblem):
+        return []

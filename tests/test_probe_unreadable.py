@@ -13,11 +13,11 @@ import errno
 from pathlib import Path
 
 import pytest
-from probe_tree import build_host_root, oomcfg, write
+from probe_tree import ALL, build_host_root, make_profile, oomcfg, write
 
 from oomcfg.host import Host
 from oomcfg.liveparse import ProcInfo, UnitProps
-from oomcfg.probe import _unit_processes
+from oomcfg.probe import _unit_processes, probe
 from oomcfg.procread import ProcFiles, proc_infos
 
 GROUP = "/system.slice/worker.service"
@@ -135,3 +135,16 @@ def test_a_sysctl_the_kernel_refuses_to_read_is_one_cannot_check(tmp_path: Path)
         "  fix:   check the key exists on this kernel and run validate as root",
         "validate: CANNOT CHECK: 1 checked, 0 drift, 0 not running, 1 cannot check",
     ]
+
+
+def test_a_pid_reused_between_the_comm_and_the_value_reads_is_not_the_service(
+    host_root: Path,
+) -> None:
+    # comm (read first) still names the worker and the pidfile's daemon, but stat (read
+    # after oom_score_adj) names another program: the PID was reused in between.
+    for pid in (78, 4321):
+        stat = host_root / "proc" / str(pid) / "stat"
+        stat.write_text(stat.read_text().replace("(worker)", "(other)").replace("(mydb)", "(x)"))
+    state = probe(Host(host_root), make_profile(), ALL)
+    assert [p.pid for p in state.processes["worker"]] == [77]
+    assert state.processes["mydb"] == []
