@@ -22,7 +22,7 @@ from oomcfg.findings import Expansion, Finding
 from oomcfg.instances import as_instance, instance_pattern, is_wide
 from oomcfg.liveparse import DropIn, LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Service
-from oomcfg.unitfile import UnitFileParse, effective, parse_unit_text
+from oomcfg.unitfile import UnitEntry, UnitFileParse, effective, parse_unit_text
 from oomcfg.validate_init import process_finding, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
@@ -114,6 +114,16 @@ def _not_described(svc: Service) -> Finding:
     )  # fmt: skip
 
 
+def _last_assignment(parses: Sequence[UnitFileParse], section: str, key: str) -> UnitEntry | None:
+    """The last ``KEY=`` line in systemd's order, an empty (resetting) one included."""
+    last = None
+    for parse in parses:
+        for entry in parse.entries:
+            if entry.section == section and entry.key == key:
+                last = entry
+    return last
+
+
 def _unread_after(
     order: Sequence[str], unreadable: Sequence[str], winner: str | None
 ) -> str | None:
@@ -157,8 +167,10 @@ def _unit_drift(
             "unit files changed on disk but systemd has not reloaded them (NeedDaemonReload=yes)",
             f"systemctl daemon-reload && systemctl restart {svc.unit}",
         )  # fmt: skip
-    winner = effective(parses, svc.unit_type.capitalize(), prop)
-    hidden = _unread_after(props.dropin_paths, unreadable, winner.path if winner else None)
+    section = svc.unit_type.capitalize()
+    winner = effective(parses, section, prop)
+    last = _last_assignment(parses, section, prop)  # the winner, or an empty "PROP=" after it
+    hidden = _unread_after(props.dropin_paths, unreadable, last.path if last else None)
     if hidden is not None:
         return Finding(
             "OV010", "drift", "unit", obj, expected, actual,
@@ -167,6 +179,14 @@ def _unit_drift(
             f"{prop}",
             f"read {hidden} as root to see what it sets, and remove {prop}= from it",
             hidden,
+        )  # fmt: skip
+    if last is not None and not last.value:
+        return Finding(
+            "OV010", "drift", "unit", obj, expected, actual,
+            f"{last.path}:{last.line} resets {prop} (an empty assignment) after oomcfg's "
+            f"{DROPIN_NAME}, so systemd uses its default (systemd.syntax(7))",
+            f"remove the empty {prop}= from {last.path}",
+            last.path,
         )  # fmt: skip
     if winner is None:
         fragment = props.get("FragmentPath")

@@ -145,6 +145,20 @@ def test_a_setting_no_drop_in_sets_says_oomcfgs_drop_in_is_missing() -> None:
     assert "not installed" in f.cause
 
 
+def test_a_later_drop_in_that_resets_the_setting_is_named() -> None:
+    # systemd.syntax(7): an empty assignment resets the setting to its default.
+    local = "/etc/systemd/system/web.service.d/99-local.conf"
+    show = SHOW.replace("MemoryMax=1073741824", "MemoryMax=infinity").replace(
+        f"DropInPaths={OOMCFG_WEB}", f"DropInPaths={OOMCFG_WEB} {local}"
+    )
+    dropins = {OOMCFG_WEB: DropIn(WEB_DROPIN, 1.0), local: DropIn("[Service]\nMemoryMax=\n", 2.0)}
+    (f,) = validate(profile(web()), live(show, dropins=dropins), frozenset({"units"})).findings
+    assert (f.code, f.object, f.expected, f.actual, f.file) == (
+        "OV010", "web.service MemoryMax", "1G", "infinity", local,
+    )  # fmt: skip
+    assert f.cause.startswith(f"{local}:2 resets MemoryMax (an empty assignment)")
+
+
 def test_an_unreadable_drop_in_is_named_instead_of_blaming_a_missing_one() -> None:
     local = "/etc/systemd/system/web.service.d/99-local.conf"
     show = SHOW.replace("OOMScoreAdjust=300", "OOMScoreAdjust=900").replace(
