@@ -114,6 +114,37 @@ def _not_described(svc: Service) -> Finding:
     )  # fmt: skip
 
 
+def _winner_cause(unit: str, prop: str, winner: UnitEntry, order: Sequence[str]) -> tuple[str, str]:
+    """Why ``winner`` decides ``prop`` (systemd.unit(5): drop-ins apply in file-name
+    order, the last one wins), and the fix -- which depends on where oomcfg's is."""
+    where, name = f"{winner.path}:{winner.line}", _base(winner.path)
+    restart = f"systemctl restart {unit}"
+    if name == DROPIN_NAME:
+        return f"oomcfg's drop-in {where} sets {winner.value}: it is out of date", (
+            f"run 'oomcfg apply', then {restart}"
+        )
+    sets = f"{where} sets {prop}={winner.value}"
+    ours = [p for p in order if _base(p) == DROPIN_NAME]
+    if not ours and name < DROPIN_NAME:
+        return f"{sets} and oomcfg's {DROPIN_NAME} is not installed", (
+            f"run 'oomcfg apply' (its {DROPIN_NAME} sorts after {name}), then {restart}"
+        )
+    if ours and order.index(ours[-1]) > order.index(winner.path):
+        return f"{sets}; oomcfg's {ours[-1]} does not set {prop}: it is out of date", (
+            f"run 'oomcfg apply', then {restart}"
+        )
+    after = f"after oomcfg's {DROPIN_NAME}" if ours else f"after where oomcfg's {DROPIN_NAME} goes"
+    return (
+        f"{sets} and is applied {after} (systemd.unit(5): drop-ins apply in file-name "
+        "order, the last one wins)",
+        f"remove {prop}= from {winner.path} (or put the value in the profile)",
+    )
+
+
+def _base(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
 def _last_assignment(parses: Sequence[UnitFileParse], section: str, key: str) -> UnitEntry | None:
     """The last ``KEY=`` line in systemd's order, an empty (resetting) one included."""
     last = None
@@ -199,18 +230,7 @@ def _unit_drift(
             f"run 'oomcfg apply', then systemctl restart {svc.unit}",
             file=fragment or None,
         )  # fmt: skip
-    where = f"{winner.path}:{winner.line}"
-    if winner.path.rsplit("/", 1)[-1] == DROPIN_NAME:
-        cause, fix = (
-            f"oomcfg's drop-in {where} sets {winner.value}: it is out of date",
-            (f"run 'oomcfg apply', then systemctl restart {svc.unit}"),
-        )
-    else:
-        cause = (
-            f"{where} sets {prop}={winner.value} and is applied after oomcfg's {DROPIN_NAME} "
-            "(systemd.unit(5): drop-ins apply in file-name order, the last one wins)"
-        )
-        fix = f"remove {prop}= from {winner.path} (or put the value in the profile)"
+    cause, fix = _winner_cause(svc.unit, prop, winner, props.dropin_paths)
     return Finding("OV010", "drift", "unit", obj, expected, actual, cause, fix, winner.path)
 
 

@@ -7,76 +7,23 @@ systemd 252 (tests/data/live/), so the values are what systemd really prints
 
 from __future__ import annotations
 
-import io
-import json
-from pathlib import Path
-
-import pytest
+from validate_state import (
+    ALL,
+    DATA,
+    OOMCFG_WEB,
+    SHOW,
+    WEB_DROPIN,
+    codes,
+    live,
+    profile,
+    svc,
+    web,
+)
 
 from oomcfg.errors import ExitCode
-from oomcfg.findings import CODES, Finding, Report
-from oomcfg.liveparse import DropIn, LiveState, ProcInfo, parse_show
-from oomcfg.model import InitSpec, ManagedOOM, Memory, Profile, Service, Size, SysctlSetting
+from oomcfg.liveparse import DropIn, LiveState, ProcInfo
+from oomcfg.model import InitSpec, ManagedOOM, Memory, Size
 from oomcfg.validate import validate
-from oomcfg.validate_output import render_json, render_text, write_table
-
-DATA = Path(__file__).parent / "data" / "live"
-ALL = frozenset({"sysctl", "units", "processes"})
-SHOW = (DATA / "systemctl-show-multi.txt").read_text()
-UNITS = ["web.service", "db.service", "stopped.service", "forker.service", "nosuch.service"]
-MEM_TOTAL = 24683656 * 1024  # the capture machine's MemTotal
-OOMCFG_WEB = "/etc/systemd/system/web.service.d/50-oomcfg.conf"
-WEB_DROPIN = (
-    "[Service]\nOOMScoreAdjust=300\nOOMPolicy=kill\nMemoryHigh=768M\nMemoryMax=1G\n"
-    "MemorySwapMax=0\nMemoryLow=10%\n"
-)
-DB_DROPIN = "[Service]\nOOMScoreAdjust=-700\n"
-
-
-def profile(*services: Service, sysctl: dict[str, int | str] | None = None) -> Profile:
-    settings = {k: SysctlSetting(k, v) for k, v in (sysctl or {}).items()}
-    return Profile(1, "test", ("t.yaml",), settings, {s.name: s for s in services})
-
-
-def svc(unit: str, adj: int | None = None, **kw: object) -> Service:
-    return Service(unit.partition(".")[0], unit, oom_score_adj=adj, **kw)  # type: ignore[arg-type]
-
-
-def web(**kw: object) -> Service:
-    memory = Memory(
-        low=Size("percent", 10), high=Size("bytes", 768 << 20), max=Size("bytes", 1 << 30),
-        swap_max=Size("bytes", 0),
-    )  # fmt: skip
-    managed = ManagedOOM(memory_pressure="kill", preference="avoid")
-    fields: dict[str, object] = {"oom_policy": "kill", "memory": memory, "managed_oom": managed}
-    return svc("web.service", 300, **{**fields, **kw})
-
-
-def live(
-    show: str = SHOW,
-    processes: dict[str, list[ProcInfo]] | None = None,
-    dropins: dict[str, DropIn] | None = None,
-    cap: bool | None = False,
-    **kw: object,
-) -> LiveState:
-    default_dropins = {
-        OOMCFG_WEB: DropIn(WEB_DROPIN, 1000.0),
-        "/etc/systemd/system/db.service.d/50-oomcfg.conf": DropIn(DB_DROPIN, 1000.0),
-    }
-    return LiveState(
-        systemd=True,
-        manager_cap_sys_resource=cap,
-        mem_total=MEM_TOTAL,
-        units=parse_show(show, UNITS),
-        dropins=default_dropins if dropins is None else dropins,
-        processes=processes or {},
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def codes(findings: tuple[Finding, ...]) -> list[str]:
-    return [f.code for f in findings]
-
 
 # --- units ------------------------------------------------------------------------------------
 
@@ -143,6 +90,41 @@ def test_a_setting_no_drop_in_sets_says_oomcfgs_drop_in_is_missing() -> None:
     (f,) = validate(profile(svc("forker.service", 500)), live(), frozenset({"units"})).findings
     assert (f.code, f.expected, f.actual) == ("OV012", "500", "200")
     assert "not installed" in f.cause
+
+
+def test_an_earlier_drop_in_wins_only_because_oomcfgs_is_not_installed() -> None:
+    vendor = "/usr/lib/systemd/system/web.service.d/10-vendor.conf"
+    show = SHOW.replace("OOMScoreAdjust=300", "OOMScoreAdjust=900").replace(
+        f"DropInPaths={OOMCFG_WEB}", f"DropInPaths={vendor}"
+    )
+    dropins = {vendor: DropIn("[Service]\nOOMScoreAdjust=900\n", 1.0)}
+    only_adj = svc("web.service", 300)
+    (f,) = validate(profile(only_adj), live(show, dropins=dropins), frozenset({"units"})).findings
+    assert (f.code, f.file) == ("OV010", vendor)
+    assert "applied after" not in f.cause
+    assert (
+        f.cause
+        == f"{vendor}:2 sets OOMScoreAdjust=900 and oomcfg's 50-oomcfg.conf is not installed"
+    )
+    assert f.fix == (
+        "run 'oomcfg apply' (its 50-oomcfg.conf sorts after 10-vendor.conf), "
+        "then systemctl restart web.service"
+    )
+
+
+def test_an_earlier_drop_in_wins_because_oomcfgs_lacks_the_setting() -> None:
+    vendor = "/usr/lib/systemd/system/web.service.d/10-vendor.conf"
+    show = SHOW.replace("OOMScoreAdjust=300", "OOMScoreAdjust=900").replace(
+        f"DropInPaths={OOMCFG_WEB}", f"DropInPaths={vendor} {OOMCFG_WEB}"
+    )
+    dropins = {
+        vendor: DropIn("[Service]\nOOMScoreAdjust=900\n", 1.0),
+        OOMCFG_WEB: DropIn("[Service]\nOOMPolicy=kill\n", 1.0),
+    }
+    only_adj = svc("web.service", 300)
+    (f,) = validate(profile(only_adj), live(show, dropins=dropins), frozenset({"units"})).findings
+    assert (f.code, f.file) == ("OV010", vendor)
+    assert f.cause.endswith(f"oomcfg's {OOMCFG_WEB} does not set OOMScoreAdjust: it is out of date")
 
 
 def test_a_later_drop_in_that_resets_the_setting_is_named() -> None:
@@ -294,80 +276,3 @@ def test_systemd_unreachable_is_exit_4() -> None:
         ("OV040", "unknown", "systemd")
     ]
     assert report.exit_code == ExitCode.ENVIRONMENT
-
-
-# --- output -----------------------------------------------------------------------------------
-
-
-def test_json_structure_is_the_documented_one() -> None:
-    procs = {"db.service": [ProcInfo(45, 0, 2000.0, "sleep")]}
-    report = validate(profile(svc("db.service", -700)), live(processes=procs), ALL)
-    data = json.loads(render_json(report))
-    assert data["version"] == 1 and data["exit_code"] == 1
-    assert data["summary"] == {"checked": 1, "drift": 1, "not_running": 0, "unknown": 0}
-    (item,) = data["findings"]
-    assert set(item) == {
-        "code", "slug", "status", "kind", "object", "expected", "actual", "cause", "fix",
-        "file", "pid",
-    }  # fmt: skip
-    assert (item["code"], item["slug"], item["kind"], item["pid"]) == (
-        "OV021", "process-adj-not-applied-no-cap-sys-resource", "process", 45,
-    )  # fmt: skip
-
-
-def test_text_output_names_object_code_values_cause_and_fix() -> None:
-    procs = {"db.service": [ProcInfo(45, 0, 2000.0, "sleep")]}
-    text = render_text(validate(profile(svc("db.service", -700)), live(processes=procs), ALL))
-    lines = text.splitlines()
-    assert lines[0] == "db.service pid 45 (sleep): drift[OV021]: expected -700, actual 0"
-    assert lines[1].startswith("  cause: systemd is configured with OOMScoreAdjust=-700")
-    assert lines[2].startswith("  fix:   grant CAP_SYS_RESOURCE")
-    assert lines[3] == "validate: DRIFT: 1 checked, 1 drift, 0 not running, 0 cannot check"
-
-
-@pytest.mark.parametrize("code", sorted(CODES))
-def test_every_code_is_documented(code: str) -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "validate.md").read_text()
-    assert f"`{code}`" in doc and CODES[code] in doc
-
-
-def test_terminal_table_never_cuts_the_object_or_the_values_on_80_columns() -> None:
-    # The object says what drifted: a cut "kernel.panic_on_o…" names nothing.
-    # (A name longer than the column folds onto a second line, still uncut.)
-    findings = (
-        Finding("OV002", "drift", "sysctl", "kernel.panic_on_oops", "1", "0", "x " * 60, "y"),
-        Finding("OV010", "drift", "unit", "webapp-worker@12.service MemoryMax", "1G", "768M",
-                "z " * 40, "w"),
-        Finding("OV010", "drift", "unit", "w@1.service ManagedOOMMemoryPressureLimit" + "x" * 30,
-                "42%", "42.50%", "z", "w"),
-    )  # fmt: skip
-    out = io.StringIO()
-    write_table(Report(findings, 2), out)  # not a tty: rich's default width, 80
-    text = out.getvalue()
-    assert "…" not in text
-    for f in findings[:2]:
-        assert f.object in text and f" {f.actual} " in text
-    assert max(len(line) for line in text.splitlines()) <= 80
-
-
-def test_terminal_table_makes_only_the_object_bold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FORCE_COLOR", "1")  # rich: colours as on a terminal
-    finding = Finding("OV002", "drift", "sysctl", "vm.swappiness", "10", "60", "it changed", "fix")
-    out = io.StringIO()
-    write_table(Report((finding,), 1), out)
-    lines = out.getvalue().splitlines()
-    assert any("\x1b[1mvm.swappiness" in line for line in lines)
-    (cause,) = [line for line in lines if "it changed" in line]
-    assert "\x1b[1m" not in cause
-
-
-def test_terminal_table_shows_text_literally_and_the_summary() -> None:
-    finding = Finding("OV010", "drift", "unit", "x.service OOMPolicy", "kill", "stop",
-                      "[Service] in 99-local.conf wins", "fix it")  # fmt: skip
-    out = io.StringIO()
-    write_table(Report((finding,), 1), out)
-    text = out.getvalue()
-    assert "[Service] in" in text  # literal, not swallowed as markup
-    assert text.rstrip().endswith(
-        "validate: DRIFT: 1 checked, 1 drift, 0 not running, 0 cannot check"
-    )
