@@ -32,7 +32,14 @@ from oomcfg.liveparse import (
     parse_show_matches,
 )
 from oomcfg.model import Profile, Service
-from oomcfg.procread import ProcFiles, boot_time, init_processes, proc_infos
+from oomcfg.procread import (
+    ProcFiles,
+    boot_time,
+    init_processes,
+    proc_infos,
+    safe_list,
+    safe_text,
+)
 from oomcfg.sysctld import sysctl_config_files
 
 #: Units are shown in batches so a 10k-service profile stays under ARG_MAX.
@@ -175,7 +182,7 @@ def _sysctl_files(host: Host) -> tuple[list[tuple[str, str]], list[str]]:
     and the files that exist but could not be read."""
 
     def lister(directory: os.PathLike[str]) -> list[str] | None:
-        return [n for n in _safe_list(host, str(directory)) if n.endswith(".conf")] or None
+        return [n for n in safe_list(host, str(directory)) if n.endswith(".conf")] or None
 
     files, unreadable = [], []
     for path in sysctl_config_files("/", include_sysctl_conf=True, lister=lister):
@@ -221,7 +228,7 @@ def _show(
 
 def _read_dropins(host: Host, units: Iterable[UnitProps]) -> dict[str, DropIn]:
     paths = {p for u in units for p in u.dropin_paths}
-    return {p: DropIn(_safe_text(host, p), _mtime(host, p)) for p in sorted(paths)}
+    return {p: DropIn(safe_text(host, p), _mtime(host, p)) for p in sorted(paths)}
 
 
 def _unit_processes(
@@ -261,21 +268,7 @@ def _unit_processes(
 # --- processes --------------------------------------------------------------------------------
 
 
-# --- read helpers: a permission problem is "unreadable", never a crash ------------------------
-
-
-def _safe_text(host: Host, rel: str) -> str | None:
-    try:
-        return host.read_text(rel)
-    except (OSError, EnvironmentProblem):
-        return None
-
-
-def _safe_list(host: Host, rel: str) -> list[str]:
-    try:
-        return host.list_dir(rel)
-    except (OSError, EnvironmentProblem):
-        return []
+# --- read helpers ---------------------------------------------------------------------------
 
 
 def _mtime(host: Host, rel: str) -> float | None:

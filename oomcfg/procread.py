@@ -127,18 +127,11 @@ def boot_time(host: Host) -> float | None:
     ``now - /proc/uptime`` is good to ~10 ms (start times count from boot on the
     same clock); /proc/stat's ``btime`` is whole seconds, the fallback.
     """
-    uptime = parse_uptime(_text(host, "proc/uptime"))
+    uptime = parse_uptime(safe_text(host, "proc/uptime") or "")
     if uptime is not None:
         return time.time() - uptime
-    btime = parse_btime(_text(host, "proc/stat"))
+    btime = parse_btime(safe_text(host, "proc/stat") or "")
     return None if btime is None else float(btime)
-
-
-def _text(host: Host, rel: str) -> str:
-    try:
-        return host.read_text(rel) or ""
-    except (OSError, EnvironmentProblem):
-        return ""
 
 
 def _clock_ticks() -> int:
@@ -175,7 +168,7 @@ def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -
     """The process a pidfile names; none if it exited (a zombie not yet reaped included) or
     its PID now belongs to another program (PID reuse: when the profile gives
     ``init.comm`` too, it must match)."""
-    pid = parse_pidfile(_text(host, pidfile))
+    pid = parse_pidfile(safe_text(host, pidfile) or "")
     if pid is None:
         return []
     actual = (procfs.read(pid, "comm") or "").rstrip("\n")
@@ -191,7 +184,7 @@ def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[t
     if not wanted:
         return []
     found = []
-    for name in _names(host, "proc"):
+    for name in safe_list(host, "proc"):
         if name.isdigit():
             comm = (procfs.read(int(name), "comm") or "").rstrip("\n")
             if comm in wanted:
@@ -199,7 +192,19 @@ def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[t
     return found
 
 
-def _names(host: Host, rel: str) -> list[str]:
+# --- read helpers: a permission problem is "unreadable", never a crash ------------------------
+
+
+def safe_text(host: Host, rel: str) -> str | None:
+    """A file's text through the host seam; None when missing or unreadable."""
+    try:
+        return host.read_text(rel)
+    except (OSError, EnvironmentProblem):
+        return None
+
+
+def safe_list(host: Host, rel: str) -> list[str]:
+    """A directory's entries through the host seam; empty when missing or unreadable."""
     try:
         return host.list_dir(rel)
     except (OSError, EnvironmentProblem):
