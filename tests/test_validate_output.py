@@ -12,13 +12,16 @@ from validate_state import ALL, live, profile, svc
 from oomcfg.findings import CODES, Finding, Report
 from oomcfg.liveparse import ProcInfo
 from oomcfg.validate import validate
-from oomcfg.validate_output import render_json, render_text, write_table
+from oomcfg.validate_output import render_json, render_text, report_dict, write_table
+
+DOC = Path(__file__).parent.parent / "docs" / "validate.md"
 
 
 def test_json_structure_is_the_documented_one() -> None:
     procs = {"db.service": [ProcInfo(45, 0, 2000.0, "sleep")]}
     report = validate(profile(svc("db.service", -700)), live(processes=procs), ALL)
     data = json.loads(render_json(report))
+    assert set(data) == {"version", "exit_code", "summary", "findings", "instances"}
     assert data["version"] == 1 and data["exit_code"] == 1
     assert data["summary"] == {"checked": 1, "drift": 1, "not_running": 0, "unknown": 0}
     (item,) = data["findings"]
@@ -29,6 +32,16 @@ def test_json_structure_is_the_documented_one() -> None:
     assert (item["code"], item["slug"], item["kind"], item["pid"]) == (
         "OV021", "process-adj-not-applied-no-cap-sys-resource", "process", 45,
     )  # fmt: skip
+
+
+def test_every_json_field_is_documented() -> None:
+    # A field a script may read must be in docs/validate.md's field table.
+    procs = {"db.service": [ProcInfo(45, 0, 2000.0, "sleep")]}
+    data = report_dict(validate(profile(svc("db.service", -700)), live(processes=procs), ALL))
+    doc = DOC.read_text()
+    names = [*data, *data["summary"], *data["findings"][0]]
+    # `summary.checked`, `findings[].code`, `.slug`: the name opens or ends a field path.
+    assert [n for n in names if f"`{n}" not in doc and f".{n}`" not in doc] == []
 
 
 def test_text_output_names_object_code_values_cause_and_fix() -> None:
@@ -43,7 +56,7 @@ def test_text_output_names_object_code_values_cause_and_fix() -> None:
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_every_code_is_documented(code: str) -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "validate.md").read_text()
+    doc = DOC.read_text()
     assert f"`{code}`" in doc and CODES[code] in doc
 
 
