@@ -68,14 +68,7 @@ def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
     if "processes" in unknown:
         only = only - {"processes"}
     if "sysctl" in only and profile.sysctl:
-        files, unreadable = _sysctl_files(host)
-        values, errors = _read_sysctls(host, profile.sysctl)
-        base = base._replace(
-            sysctls=values,
-            sysctl_errors=errors,
-            sysctl_files=files,
-            sysctl_unreadable=tuple(unreadable),
-        )
+        base = _probe_sysctls(host, profile, base, proc_usable=status is not None)
     if not base.systemd:
         if "processes" not in only:
             return base
@@ -161,6 +154,24 @@ def _expand_wide(
 
 
 # --- sysctls ----------------------------------------------------------------------------------
+
+
+def _probe_sysctls(
+    host: Host, profile: Profile, base: LiveState, *, proc_usable: bool
+) -> LiveState:
+    """The profile's sysctls from /proc/sys, and the sysctl.d files that set them."""
+    files, unreadable = _sysctl_files(host)
+    values, errors = _read_sysctls(host, profile.sysctl)
+    if not proc_usable:  # an absent key here says nothing about the kernel
+        proc = host.path("proc")
+        why = f"{proc} is not a mounted proc filesystem ({proc}/1/status cannot be read either)"
+        errors.update({k: why for k, v in values.items() if v is None and k not in errors})
+    return base._replace(
+        sysctls=values,
+        sysctl_errors=errors,
+        sysctl_files=files,
+        sysctl_unreadable=tuple(unreadable),
+    )
 
 
 def _read_sysctls(host: Host, keys: Iterable[str]) -> tuple[dict[str, str | None], dict[str, str]]:

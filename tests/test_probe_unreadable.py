@@ -148,3 +148,15 @@ def test_a_pid_reused_between_the_comm_and_the_value_reads_is_not_the_service(
     state = probe(Host(host_root), make_profile(), ALL)
     assert [p.pid for p in state.processes["worker"]] == [77]
     assert state.processes["mydb"] == []
+
+
+def test_a_missing_proc_is_named_for_each_sysctl_not_an_absent_key(tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nsysctl:\n  vm.swappiness: 60\n")
+    gone = tmp_path / "no-proc"
+    proc = oomcfg("validate", str(profile), "--root", str(tmp_path), "--proc", str(gone))
+    assert (proc.returncode, proc.stderr) == (4, "")
+    assert proc.stdout.splitlines()[1] == (
+        f"  cause: /proc/sys/vm/swappiness cannot be read: {gone} is not a mounted proc "
+        f"filesystem ({gone}/1/status cannot be read either)"
+    )
