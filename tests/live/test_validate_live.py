@@ -200,6 +200,20 @@ def test_sysctl_drift_names_the_file_that_sets_the_kernels_value(live: LiveHost)
     assert report["findings"][0]["file"] == local
 
 
+def test_processes_without_a_cgroup2_tree_cannot_be_checked_units_still_are(
+    live: LiveHost,
+) -> None:
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.apply(path)
+    live.start(web)
+    proc = live.oomcfg("validate", path, "--sys", "/nonexistent", "--format", "json")
+    assert (proc.returncode, proc.stderr) == (4, "")
+    report = json.loads(proc.stdout)
+    assert [(f["code"], f["object"]) for f in report["findings"]] == [("OV040", "processes")]
+    assert "no cgroup v2 hierarchy under /nonexistent/fs/cgroup" in report["findings"][0]["cause"]
+
+
 def test_etc_sysctl_conf_is_named_though_systemd_sysctl_ignores_it(live: LiveHost) -> None:
     # On a systemd host only 'sysctl -p' / 'sysctl --system' (procps) apply it. Debian links
     # it in as /etc/sysctl.d/99-sysctl.conf; without that link only procps reads it.
