@@ -49,15 +49,21 @@ class _Tree:
     def __init__(self, root: Path) -> None:
         root.parent.mkdir(parents=True, exist_ok=True)
         self.root = root
-        self.fds: dict[str, int] = {"": self._enter(os.fspath(root), None, str(root))}
+        self.fds: dict[str, int] = {"": self._enter(os.fspath(root), None, "")}
         self.umask = _current_umask()
 
-    def _enter(self, name: str, parent: int | None, shown: str) -> int:
+    def _enter(self, name: str, parent: int | None, rel_dir: str) -> int:
+        """Create (if missing) and open one directory, refusing a symlink.
+
+        ``rel_dir`` names it in errors only; the path text is built then, not
+        for each of 10,000 directories that open fine (P4).
+        """
         with suppress(FileExistsError):
             os.mkdir(name, 0o755, dir_fd=parent)
         try:
             return os.open(name, _DIR_FLAGS, dir_fd=parent)
         except OSError as err:
+            shown = self.root / rel_dir if rel_dir else self.root
             if err.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise UnsafeOutput(f"refusing to write through {shown}: it is a symlink or "
                                    "not a directory") from err
@@ -71,14 +77,19 @@ class _Tree:
             parent, _, name = rel_dir.rpartition("/")
             if name in ("", ".", ".."):
                 raise UnsafeOutput(f"refusing the path component {name!r} in {rel_dir!r}")
-            fd = self._enter(name, self.dir_fd(parent), str(self.root / rel_dir))
+            fd = self._enter(name, self.dir_fd(parent), rel_dir)
             self.fds[rel_dir] = fd
         return fd
 
     def _leave_all_but(self, rel_dir: str) -> None:
-        """Close cached fds that are not ``rel_dir``'s ancestors (the root stays)."""
+        """Close cached fds that are not ``rel_dir``'s ancestors (the root stays).
+
+        Only the chain of the previous file's directory is cached, so this
+        looks at a handful of keys, never at every directory seen.
+        """
         inside = rel_dir + "/"
-        for key in [k for k in self.fds if k and not inside.startswith(k + "/")]:
+        stale = [k for k in self.fds if k and not inside.startswith(k + "/")]
+        for key in stale:
             os.close(self.fds.pop(key))
 
     def close(self) -> None:
