@@ -53,6 +53,11 @@ CAP_SYS_RESOURCE_BIT = 24
 #: exited; its /proc entry stays (with comm and oom_score_adj) until it is reaped.
 EXITED_STATES = frozenset("ZXx")
 
+#: ActiveState values of a unit whose processes validate checks (systemd.unit(5) and
+#: org.freedesktop.systemd1(5)): running, reloading, or still stopping (its processes
+#: are there and carry a value). "activating" is not: its main process may not exist yet.
+RUNNING_STATES = frozenset({"active", "reloading", "deactivating"})
+
 #: The default of LiveState's mappings: empty and read-only.
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 

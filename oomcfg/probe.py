@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
 from oomcfg.liveparse import (
+    RUNNING_STATES,
     SHOW_PROPERTIES,
     DropIn,
     LiveState,
@@ -44,7 +45,6 @@ from oomcfg.sysctld import sysctl_config_files
 
 #: Units are shown in batches so a 10k-service profile stays under ARG_MAX.
 SHOW_BATCH = 1000
-_RUNNING = frozenset({"active", "reloading", "deactivating"})
 
 
 def show_argv(units: Sequence[str]) -> list[str]:
@@ -256,7 +256,7 @@ def _unit_processes(
     """
     wanted = [
         u for u in units
-        if u.unit in expected and u.active_state in _RUNNING and u.control_group
+        if u.unit in expected and u.active_state in RUNNING_STATES and u.control_group
     ]  # fmt: skip
     if wanted and not host.has_cgroup2():
         unknown["processes"] = (

@@ -20,15 +20,13 @@ from collections.abc import Iterator, Sequence
 
 from oomcfg.findings import Expansion, Finding
 from oomcfg.instances import as_instance, instance_pattern, is_wide
-from oomcfg.liveparse import DropIn, LiveState, ProcInfo, UnitProps
+from oomcfg.liveparse import RUNNING_STATES, DropIn, LiveState, ProcInfo, UnitProps
 from oomcfg.model import DROPIN_NAME, Service
 from oomcfg.unitfile import UnitEntry, UnitFileParse, effective, parse_unit_text
 from oomcfg.validate_init import process_finding, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
 _NO_TEXT = DropIn(None)
-#: ActiveState values with processes to check (systemd.unit(5) / org.freedesktop.systemd1(5)).
-_RUNNING = frozenset({"active", "reloading", "deactivating"})
 
 
 def expansions(services: Sequence[Service], state: LiveState) -> tuple[Expansion, ...]:
@@ -89,7 +87,7 @@ def _systemd_unit(
     if "units" in only:
         for diff in compare_unit_props(svc, props, state.mem_total):
             yield _unit_drift(svc, props, (parses, unreadable), diff)
-    if props.active_state not in _RUNNING:
+    if props.active_state not in RUNNING_STATES:
         if report_stopped:
             yield _not_running(svc, props)
         return
