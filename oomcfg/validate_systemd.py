@@ -26,6 +26,7 @@ from oomcfg.unitfile import UnitEntry, UnitFileParse, effective, parse_unit_text
 from oomcfg.validate_init import process_finding, refused_lowering
 from oomcfg.validate_units import compare_unit_props
 
+#: A drop-in listed in DropInPaths that the probe could not read (or has no entry for).
 _NO_TEXT = DropIn(None)
 
 
