@@ -157,10 +157,8 @@ def init_processes(
         elif svc.init is not None and svc.init.comm:
             by_comm[svc.init.comm[:COMM_LEN]] = svc.name
             result[svc.name] = []
-    for pid, comm in _pids_by_comm(host, procfs, by_comm.keys()):
-        adj = read_adj(procfs, pid)
-        if adj is not None and alive_as(procfs, pid, comm):
-            result[by_comm[comm]].append(ProcInfo(pid, adj, comm=comm))
+    for info in _live_by_comm(host, procfs, by_comm.keys()):
+        result[by_comm[info.comm]].append(info)
     return result
 
 
@@ -178,17 +176,29 @@ def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -
     return [ProcInfo(pid, adj, comm=actual)] if alive_as(procfs, pid, actual) else []
 
 
-def _pids_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[tuple[int, str]]:
-    """(PID, comm) of processes whose /proc/PID/comm is one of ``comms``: one read each."""
+def _live_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[ProcInfo]:
+    """Live processes whose name is one of ``comms``, with their ``oom_score_adj``.
+
+    Two reads per PID, in this order: ``oom_score_adj``, then ``stat`` (proc(5):
+    the name is field 2, the state field 3). Reading ``stat`` *after* the value
+    ties the value to the process it names (a PID reused in between shows its new
+    name) and rules out a zombie, without a third read of ``comm``.
+    """
     wanted = set(comms)
     if not wanted:
         return []
     found = []
     for name in safe_list(host, "proc"):
-        if name.isdigit():
-            comm = (procfs.read(int(name), "comm") or "").rstrip("\n")
-            if comm in wanted:
-                found.append((int(name), comm))
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        adj = read_adj(procfs, pid)
+        stat = procfs.read(pid, "stat") if adj is not None else None
+        if adj is None or stat is None or parse_proc_state(stat) in EXITED_STATES:
+            continue
+        comm = _stat_comm(stat)
+        if comm in wanted:
+            found.append(ProcInfo(pid, adj, comm=comm))
     return found
 
 
