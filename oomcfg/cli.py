@@ -55,6 +55,28 @@ def _fail(err: OomcfgError) -> NoReturn:
     raise typer.Exit(int(err.exit_code))
 
 
+# Parameters shared by the commands that load and render profiles: one definition
+# each, so render, apply and validate describe them the same way.
+ProfilesArg = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="PROFILE...",
+        help="Profile files, or shipped presets by name (database-server, preset:NAME); "
+        "later ones override earlier ones."
+    ),
+]
+SystemdVersionOpt = Annotated[
+    int | None,
+    typer.Option("--systemd-version", min=200, metavar="N",
+                 help="Target systemd N: omit or rename what it lacks (with a note)."),
+]
+TargetsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", metavar="TARGETS",
+                 help="Comma-separated targets (default: systemd,sysctl)."),
+]
+
+
 class RenderFormat(StrEnum):
     """Output forms of ``oomcfg render``."""
 
@@ -64,9 +86,7 @@ class RenderFormat(StrEnum):
 
 @app.command()
 def render(  # noqa: PLR0917 - Typer maps each parameter to one option
-    profiles: Annotated[
-        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
-    ],
+    profiles: ProfilesArg,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write the tree under DIR (created if missing) instead "
@@ -75,16 +95,8 @@ def render(  # noqa: PLR0917 - Typer maps each parameter to one option
     fmt: Annotated[
         RenderFormat, typer.Option("--format", help="text, or a JSON manifest with sha256.")
     ] = RenderFormat.TEXT,
-    systemd_version: Annotated[
-        int | None,
-        typer.Option("--systemd-version", min=200, metavar="N",
-                     help="Target systemd N: omit or rename what it lacks (with a note)."),
-    ] = None,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--only", metavar="TARGETS",
-                     help="Comma-separated targets (default: systemd,sysctl)."),
-    ] = None,
+    systemd_version: SystemdVersionOpt = None,
+    only: TargetsOpt = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the file:line:col that set each value.")
     ] = False,
@@ -114,9 +126,7 @@ class ValidateFormat(StrEnum):
 
 @app.command()
 def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
-    profiles: Annotated[
-        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
-    ],
+    profiles: ProfilesArg,
     root: Annotated[
         Path, typer.Option("--root", help="Host root to read (files, /proc, /sys under it).")
     ] = Path("/"),
@@ -162,9 +172,7 @@ class ApplyFormat(StrEnum):
 
 @app.command()
 def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
-    profiles: Annotated[
-        list[Path], typer.Argument(help="Profile files; later ones override earlier ones.")
-    ],
+    profiles: ProfilesArg,
     root: Annotated[
         Path, typer.Option("--root", help="Target root; reloads and live changes only for /.")
     ] = Path("/"),
@@ -189,16 +197,8 @@ def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
     fmt: Annotated[
         ApplyFormat, typer.Option("--format", help="text, or one JSON document.")
     ] = ApplyFormat.TEXT,
-    systemd_version: Annotated[
-        int | None,
-        typer.Option("--systemd-version", min=200, metavar="N",
-                     help="Target systemd N: omit or rename what it lacks (with a note)."),
-    ] = None,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--only", metavar="TARGETS",
-                     help="Comma-separated targets (default: systemd,sysctl)."),
-    ] = None,
+    systemd_version: SystemdVersionOpt = None,
+    only: TargetsOpt = None,
     lock_timeout: Annotated[
         float, typer.Option("--lock-timeout", min=0, metavar="SECONDS",
                             help="Wait this long for another apply (default 10).")
