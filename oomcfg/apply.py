@@ -127,7 +127,7 @@ def plan_on(
     manifest = read_manifest(host)
     produced = [f.path for f in rendered]
     paths = set(produced).union(manifest.files)  # set: one read per path, no O(n^2) scan
-    current = {p: host.read_state(p) for p in paths}
+    current = host.read_states(paths)
     return plan(rendered, current, manifest, force=force, kinds=kinds)
 
 

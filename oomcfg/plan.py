@@ -24,6 +24,8 @@ from oomcfg.model import MARKER, RenderedFile
 
 Action = Literal["create", "update", "same", "remove", "conflict"]
 WRITES: frozenset[str] = frozenset({"create", "update", "remove"})
+#: actions after which the manifest records the rendered bytes
+_OWNED_AFTER: frozenset[str] = frozenset({"create", "update", "same"})
 
 MANIFEST_PATH = "var/lib/oomcfg/manifest.json"
 GENERATIONS_DIR = "var/lib/oomcfg/generations"
@@ -34,9 +36,13 @@ _MARKER_BYTES = MARKER.encode()
 _MANAGER_CONF_PREFIXES = ("etc/systemd/system.conf", "etc/systemd/user.conf")
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    """One file oomcfg wrote: its digest at the time, so hand edits show up."""
+class ManifestEntry(NamedTuple):
+    """One file oomcfg wrote: its digest at the time, so hand edits show up.
+
+    A NamedTuple, not a frozen dataclass: every apply rebuilds one per managed
+    file from the manifest, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) costs several times more (P6).
+    """
 
     sha256: str
     mode: int = 0o644
@@ -125,7 +131,7 @@ class Plan:
     @property
     def writes(self) -> tuple[Change, ...]:
         """Changes that create, replace or remove a file."""
-        return tuple(c for c in self.changes if c.writes)
+        return tuple(c for c in self.changes if c.action in WRITES)
 
     @property
     def conflicts(self) -> tuple[Change, ...]:
@@ -176,9 +182,10 @@ def plan(
     for path in sorted(orphans):
         changes.append(_plan_orphan(path, manifest.files[path], current[path], force))
     files = _next_files(changes, manifest, produced, scope)
-    generation = manifest.generation + (1 if any(c.writes for c in changes) else 0)
+    writes = [c for c in changes if c.action in WRITES]  # once: reloads and notes need only these
+    generation = manifest.generation + (1 if writes else 0)
     return Plan(
-        tuple(changes), Manifest(generation, files), manifest, _reloads(changes), _notes(changes)
+        tuple(changes), Manifest(generation, files), manifest, _reloads(writes), _notes(writes)
     )
 
 
@@ -191,7 +198,10 @@ def _plan_file(
     f: RenderedFile, state: FileState, entry: ManifestEntry | None, force: bool
 ) -> Change:
     new = f.content.encode()
-    action, reason, forced, blocking = _file_verdict(new, f.mode, state, entry, force)
+    if state.content == new and state.mode == f.mode and state.kind == "file":
+        action, reason, forced, blocking = _SAME  # the re-apply's case, without another call
+    else:
+        action, reason, forced, blocking = _file_verdict(new, f.mode, state, entry, force)
     # One constructor call per file (no dataclasses.replace): plan runs once per
     # file on every apply, so a 10,000-service no-op stays cheaper than render.
     return Change(
@@ -268,24 +278,22 @@ def _next_files(
     for path, entry in manifest.files.items():
         if path not in produced and scope is not None and entry.kind not in scope:
             files[path] = entry  # outside this --only run: keep owning it
+    owned = manifest.files
     for c in changes:
-        if c.action in ("create", "update", "same") and c.new is not None:
-            files[c.path] = _entry(c, manifest.files.get(c.path))
-        elif c.action == "conflict" and c.path in manifest.files:
-            files[c.path] = manifest.files[c.path]
+        if c.action in _OWNED_AFTER and c.new is not None:
+            files[c.path] = _entry(c.new, c, owned.get(c.path))
+        elif c.action == "conflict" and c.path in owned:
+            files[c.path] = owned[c.path]
     return files
 
 
-def _entry(c: Change, old: ManifestEntry | None) -> ManifestEntry:
+def _entry(new: bytes, c: Change, old: ManifestEntry | None) -> ManifestEntry:
     # Reuse the old entry when nothing changed: the manifest comparison then
     # short-circuits on identity, and no object is built per unchanged file.
-    digest = sha256(c.new or b"")
-    if old is not None and (old.sha256, old.mode, old.kind, old.unit) == (
-        digest,
-        c.mode,
-        c.kind,
-        c.unit,
-    ):
+    # The digest is always taken: a manifest entry that no longer matches
+    # the bytes on disk must be rewritten even when the file is unchanged.
+    digest = hashlib.sha256(new).hexdigest()
+    if old is not None and old == (digest, c.mode, c.kind, c.unit):
         return old
     return ManifestEntry(digest, c.mode, c.kind, c.unit)
 
@@ -294,16 +302,16 @@ def _in(scope: frozenset[str] | None, kind: str) -> bool:
     return scope is None or kind in scope
 
 
-def _reloads(changes: Sequence[Change]) -> tuple[str, ...]:
+def _reloads(writes: Sequence[Change]) -> tuple[str, ...]:
     # systemctl(1) daemon-reload: rereads unit files and drop-ins. Needed once
     # for any number of changed units, and not at all when nothing changed.
-    if any(c.writes and c.kind == "systemd" and not _is_manager_conf(c.path) for c in changes):
+    if any(c.kind == "systemd" and not _is_manager_conf(c.path) for c in writes):
         return ("daemon-reload",)
     return ()
 
 
-def _notes(changes: Sequence[Change]) -> tuple[str, ...]:
-    if any(c.writes and _is_manager_conf(c.path) for c in changes):
+def _notes(writes: Sequence[Change]) -> tuple[str, ...]:
+    if any(_is_manager_conf(c.path) for c in writes):
         return (
             "manager settings (DefaultOOM*=) changed: they take effect only after "
             "'systemctl daemon-reexec' or a reboot; oomcfg does not re-exec PID 1 for you",
