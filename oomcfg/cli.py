@@ -11,6 +11,7 @@ command from its annotations on each run, and string annotations cost an
 """
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -50,6 +51,15 @@ def _finish(code: int) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def _finish_or_fail(command: Callable[[], int]) -> NoReturn:
+    """Run a command function; exit with its code, or with the code of the error it raised."""
+    try:
+        code = command()
+    except OomcfgError as err:
+        _fail(err)
+    _finish(code)
+
+
 def _fail(err: OomcfgError) -> NoReturn:
     sys.stderr.write(f"oomcfg: {err}\n")
     raise typer.Exit(int(err.exit_code))
@@ -77,8 +87,8 @@ TargetsOpt = Annotated[
 ]
 
 
-class RenderFormat(StrEnum):
-    """Output forms of ``oomcfg render``."""
+class TextOrJson(StrEnum):
+    """``--format`` of render, validate, apply and rollback: text for people, JSON for tools."""
 
     TEXT = "text"
     JSON = "json"
@@ -93,8 +103,8 @@ def render(  # noqa: PLR0917 - Typer maps each parameter to one option
                      "of printing it."),
     ] = None,
     fmt: Annotated[
-        RenderFormat, typer.Option("--format", help="text, or a JSON manifest with sha256.")
-    ] = RenderFormat.TEXT,
+        TextOrJson, typer.Option("--format", help="text, or a JSON manifest with sha256.")
+    ] = TextOrJson.TEXT,
     systemd_version: SystemdVersionOpt = None,
     only: TargetsOpt = None,
     explain: Annotated[
@@ -106,22 +116,11 @@ def render(  # noqa: PLR0917 - Typer maps each parameter to one option
 
     targets = parse_only(only)
     request = RenderRequest(
-        profiles=tuple(profiles), out_dir=out, json_format=fmt is RenderFormat.JSON,
+        profiles=tuple(profiles), out_dir=out, json_format=fmt is TextOrJson.JSON,
         systemd_version=systemd_version, only=None if targets is None else tuple(targets),
         explain=explain,
     )
-    try:
-        code = run_render(request, sys.stdout, sys.stderr)
-    except OomcfgError as err:
-        _fail(err)
-    _finish(code)
-
-
-class ValidateFormat(StrEnum):
-    """Output forms of ``oomcfg validate`` (JSON: docs/validate.md)."""
-
-    TEXT = "text"
-    JSON = "json"
+    _finish_or_fail(lambda: run_render(request, sys.stdout, sys.stderr))
 
 
 @app.command()
@@ -137,8 +136,8 @@ def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
         Path | None, typer.Option("--sys", help="Read /sys from DIR (default ROOT/sys).")
     ] = None,
     fmt: Annotated[
-        ValidateFormat, typer.Option("--format", help="text, or JSON (docs/validate.md).")
-    ] = ValidateFormat.TEXT,
+        TextOrJson, typer.Option("--format", help="text, or JSON (docs/validate.md).")
+    ] = TextOrJson.TEXT,
     only: Annotated[
         list[str] | None,
         typer.Option("--only", metavar="LAYERS",
@@ -154,20 +153,9 @@ def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
         _finish(ExitCode.USAGE)
     request = ValidateRequest(
         profiles=tuple(profiles), root=root, proc=proc, sys=sys_dir,
-        json_format=fmt is ValidateFormat.JSON, only=layers,
+        json_format=fmt is TextOrJson.JSON, only=layers,
     )
-    try:
-        code = run_validate(request, sys.stdout, sys.stderr)
-    except OomcfgError as err:
-        _fail(err)
-    _finish(code)
-
-
-class ApplyFormat(StrEnum):
-    """Output forms of ``oomcfg apply`` and ``oomcfg rollback``."""
-
-    TEXT = "text"
-    JSON = "json"
+    _finish_or_fail(lambda: run_validate(request, sys.stdout, sys.stderr))
 
 
 @app.command()
@@ -195,8 +183,8 @@ def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     fmt: Annotated[
-        ApplyFormat, typer.Option("--format", help="text, or one JSON document.")
-    ] = ApplyFormat.TEXT,
+        TextOrJson, typer.Option("--format", help="text, or one JSON document.")
+    ] = TextOrJson.TEXT,
     systemd_version: SystemdVersionOpt = None,
     only: TargetsOpt = None,
     lock_timeout: Annotated[
@@ -219,16 +207,12 @@ def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
                            live=not no_live, lock_timeout=lock_timeout)
     request = ApplyRequest(
         profiles=tuple(profiles), root=root, options=options, diff=diff,
-        json_format=fmt is ApplyFormat.JSON, systemd_version=systemd_version,
+        json_format=fmt is TextOrJson.JSON, systemd_version=systemd_version,
         only=None if targets is None else tuple(targets),
     )
     interactive = not yes and sys.stdin.isatty() and sys.stdout.isatty()
     confirm = (lambda question: typer.confirm(question, err=True)) if interactive else None
-    try:
-        code = run_apply_cmd(request, sys.stdout, sys.stderr, confirm)
-    except OomcfgError as err:
-        _fail(err)
-    _finish(code)
+    _finish_or_fail(lambda: run_apply_cmd(request, sys.stdout, sys.stderr, confirm))
 
 
 @app.command()
@@ -241,19 +225,16 @@ def rollback(
         bool, typer.Option("--no-reload", help="No daemon-reload, no sysctl writes.")
     ] = False,
     fmt: Annotated[
-        ApplyFormat, typer.Option("--format", help="text, or one JSON document.")
-    ] = ApplyFormat.TEXT,
+        TextOrJson, typer.Option("--format", help="text, or one JSON document.")
+    ] = TextOrJson.TEXT,
 ) -> None:
     """Restore the files the last apply replaced, created or removed (exit 0, 4, 5, 6)."""
     from oomcfg.apply import ApplyOptions  # noqa: PLC0415
     from oomcfg.apply_cmd import run_rollback_cmd  # noqa: PLC0415
 
     options = ApplyOptions(force=force, reload=not no_reload)
-    try:
-        code = run_rollback_cmd(root, options, sys.stdout, json_format=fmt is ApplyFormat.JSON)
-    except OomcfgError as err:
-        _fail(err)
-    _finish(code)
+    as_json = fmt is TextOrJson.JSON
+    _finish_or_fail(lambda: run_rollback_cmd(root, options, sys.stdout, json_format=as_json))
 
 
 
