@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from oomcfg.sysctls import KEY_PATTERN, PASSTHROUGH_PATTERN
+from oomcfg.sysctls import KEY_PATTERN, VALUE_PATTERN
 
 #: Any C0 control character but the newline, or DEL.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
@@ -98,9 +98,12 @@ def check_unit_text(
 
 
 #: One line of a rendered sysctl.d file: blank, comment, or ``[-]key = value``
-#: (sysctl.d(5)), with the key and value grammar the loader enforces.
+#: (sysctl.d(5)), with the key and value grammar the loader enforces. A value
+#: is one word or several joined by single spaces (``4096 87380 6291456``):
+#: the canonical form, so a doubled or trailing blank, a tab or a stray
+#: ``#`` in a rendered value is a bug caught here, not a quirk passed on.
 _SYSCTL_LINE = re.compile(
-    rf"^(?:[#;][^\n]*[^\\\n]|[#;]|(-?)({KEY_PATTERN}) = ({PASSTHROUGH_PATTERN})|)$",
+    rf"^(?:[#;][^\n]*[^\\\n]|[#;]|(-?)({KEY_PATTERN}) = ({VALUE_PATTERN})|)$",
     re.MULTILINE,
 )
 

@@ -9,6 +9,8 @@ or a glob is refused in favour of the typed ``ignore_missing: true``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from oomcfg import sysctls
 from oomcfg.fieldspecs import BoolSpec
 from oomcfg.model import SysctlSetting
@@ -27,24 +29,33 @@ from oomcfg.specs import (
     mapping,
     scalar,
 )
-from oomcfg.yamlload import YMap, YNode, YScalar
+from oomcfg.yamlload import YMap, YNode, YScalar, YSeq
 
 
-class _ScalarNode(Spec):
-    """Any non-null scalar, returned as the node: the sysctl entry types it by key."""
+class _ValueNode(Spec):
+    """A scalar or a non-empty list, returned as the node: the sysctl entry types it by key.
+
+    Lists are for pass-through multi-value keys (``net.ipv4.tcp_rmem``); a
+    known key then refuses one with its own "must be an integer" (OC022).
+    """
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
-        """The scalar node itself."""
-        s = scalar(node, label, ctx, "a number or a word")
+        """The node itself; OC026 for an empty value or list, OC022 for a mapping."""
+        if isinstance(node, YSeq):
+            if node.items:
+                return node
+            return ctx.error("OC026", node, f"{label} is an empty list",
+                             "write at least one value; an empty value never means 'reset'")
+        s = scalar(node, label, ctx, "a number, a word or a list of them")
         return INVALID if s is None else s
 
     def json(self) -> JSON:
-        """Integer or string (narrowed per key in :meth:`SysctlSpec.json`)."""
-        return {"type": ["integer", "string"]}
+        """Integer, string or list (narrowed per key in :meth:`SysctlSpec.json`)."""
+        return {"type": ["integer", "string", "array"]}
 
 
 SYSCTL_ENTRY = MapSpec("a sysctl entry", [
-    Field("value", _ScalarNode(), "the value to write", required=True),
+    Field("value", _ValueNode(), "the value to write", required=True),
     Field("passthrough", BoolSpec(), "true for a key oomcfg does not know (value unchecked)"),
     Field("ignore_missing", BoolSpec(), "render '-key = value': ignore a missing key"),
 ])
@@ -92,7 +103,7 @@ class SysctlSpec(Container):
         if given is None:
             return INVALID
         raw, passthrough = given["value"], bool(given.get("passthrough", False))
-        assert isinstance(raw, YScalar)
+        assert isinstance(raw, YScalar | YSeq)  # what _ValueNode lets through
         if known is not None and passthrough:
             return ctx.error("OC053", node.get("passthrough") or node,
                              f"{key} is a key oomcfg types ({sysctls.KNOWN[key].minimum}.."
@@ -112,16 +123,44 @@ class SysctlSpec(Container):
                          (near + " " if near else "")
                          + "for a key oomcfg does not type, write {value: ..., passthrough: true}")
 
-    def passthrough(self, raw: YScalar, key: str, ctx: Ctx) -> object:
-        """A plain decimal integer or one token without spaces, '#', ';' or controls."""
+    def passthrough(self, raw: YScalar | YSeq, key: str, ctx: Ctx) -> object:
+        """A plain integer, or words (one string or a list) rendered joined by single spaces.
+
+        Multi-value keys such as ``net.ipv4.tcp_rmem`` take several integers;
+        the kernel splits them on blanks (proc_dointvec). An integer stays an
+        ``int``; anything else becomes the canonical string ``"4096 87380 6291456"``.
+        """
+        if isinstance(raw, YSeq):
+            items = enumerate(raw.items, 1)
+            return self.joined(raw, key, [_list_item(i, f"{key} item {n}", ctx) for n, i in items],
+                               ctx)
         value = raw.value
         if type(value) is int and DECIMAL_RE.fullmatch(raw.text):
             return value
-        if isinstance(value, str) and sysctls.PASSTHROUGH_RE.fullmatch(value):
-            return value
-        return ctx.error("OC054", raw, f"{key}: pass-through value {raw.text!r} is not a plain "
-                         "integer or a single word", "no spaces, '#', ';', backslash or "
-                         "control characters (sysctl.d keeps them in the value)")
+        if not isinstance(value, str):
+            return ctx.error("OC054", raw, f"{key}: pass-through value {raw.text} is "
+                             f"{_not_a_word(raw)}", sysctls.VALUE_FORM)
+        words = sysctls.split_words(value)
+        if not words:
+            return ctx.error("OC026", raw, f"{key}: pass-through value {raw.text!r} is blank",
+                             "write the value; an empty value never means 'reset'")
+        problem = next((p for p in map(sysctls.word_problem, words) if p is not None), None)
+        if problem is not None:
+            return ctx.error("OC054", raw, f"{key}: pass-through value {raw.text!r}: {problem}",
+                             sysctls.VALUE_FORM)
+        return self.joined(raw, key, words, ctx)
+
+    def joined(self, node: YNode, key: str, words: Sequence[str | None], ctx: Ctx) -> object:
+        """The words joined by single spaces, unless one was bad or the line gets too long."""
+        if None in words:
+            return INVALID
+        value = " ".join(w for w in words if w is not None)
+        if len(value) > sysctls.MAX_VALUE_LEN:
+            return ctx.error("OC054", node, f"{key}: pass-through value is {len(value)} "
+                             f"characters long, more than the {sysctls.MAX_VALUE_LEN} the "
+                             "kernel reads (it drops the rest of an integer list)",
+                             sysctls.VALUE_FORM)
+        return value
 
     def json(self) -> JSON:
         """Known keys with their ranges; any other key only as a pass-through object."""
@@ -133,7 +172,12 @@ class SysctlSpec(Container):
                 "type": "object", "required": ["value"], "additionalProperties": False,
                 "properties": {"value": spec.json(), "passthrough": {"const": False}, **flags},
             }]}
-        token = {"type": "string", "pattern": f"^{sysctls.PASSTHROUGH_PATTERN}$"}
+        word = f"(?:{sysctls.WORD_PATTERN})"
+        # The string form may have runs of spaces (joined to one when rendered). The
+        # length of the joined value (MAX_VALUE_LEN) is checked by the loader only.
+        words = {"type": "string", "pattern": f"^ *{word}(?: +{word})* *$"}
+        items = {"type": "array", "minItems": 1, "items": {
+            "oneOf": [{"type": "integer"}, {"type": "string", "pattern": f"^{word}$"}]}}
         return {
             "type": "object",
             "propertyNames": {"pattern": f"^{sysctls.KEY_PATTERN}$",
@@ -142,7 +186,39 @@ class SysctlSpec(Container):
             "additionalProperties": {
                 "type": "object", "required": ["value", "passthrough"],
                 "additionalProperties": False,
-                "properties": {"value": {"oneOf": [{"type": "integer"}, token]},
+                "properties": {"value": {"oneOf": [{"type": "integer"}, words, items]},
                                "passthrough": {"const": True}, **flags},
             },
         }
+
+
+def _list_item(node: YNode, label: str, ctx: Ctx) -> str | None:
+    """One list item as its word: a plain decimal integer or one word; None when reported.
+
+    A nested list or mapping is OC022 and an empty item OC026 (as for any
+    field); a boolean, a float, a non-decimal integer or a bad word is OC054.
+    """
+    s = scalar(node, label, ctx, "a plain integer or a word")
+    if s is None:
+        return None
+    value = s.value
+    if type(value) is int and DECIMAL_RE.fullmatch(s.text):
+        return s.text
+    if not isinstance(value, str):
+        ctx.error("OC054", s, f"{label} {s.text} is {_not_a_word(s)}", sysctls.VALUE_FORM)
+        return None
+    problem = sysctls.word_problem(value)
+    if problem is not None:
+        ctx.error("OC054", s, f"{label} {s.text!r}: {problem}", sysctls.VALUE_FORM)
+        return None
+    return value
+
+
+def _not_a_word(s: YScalar) -> str:
+    """What a non-string scalar is, for OC054: booleans, floats, non-decimal integers."""
+    if isinstance(s.value, bool):
+        return f"the boolean {s.text} (write 1 or 0, or quote it if the word is meant)"
+    if isinstance(s.value, float):
+        return "not an integer (the kernel takes no fractions; quote it if a word is meant)"
+    return ("not a plain decimal integer (the kernel reads 0100 as octal and 0x10 as hex; "
+            "write the decimal number)")

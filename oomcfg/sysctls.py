@@ -74,10 +74,27 @@ _COMPONENT = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 KEY_RE = re.compile(rf"{_COMPONENT}(?:\.{_COMPONENT})+")
 KEY_PATTERN = KEY_RE.pattern
 MAX_KEY_LEN = 255
-#: A pass-through value is one token: no spaces (sysctl.d would keep them),
-#: no '#'/';' (a trailing comment stays part of the value), no control characters.
-PASSTHROUGH_RE = re.compile(r"[^\s#;\\\x00-\x1f\x7f]+")
-PASSTHROUGH_PATTERN = PASSTHROUGH_RE.pattern
+
+#: One word of a pass-through value: printable ASCII except '#', ';' and '\\'.
+#: sysctl.d(5) has no quoting or escapes: a value is the rest of the line, so
+#: '#'/';' there stay part of the value (a comment only at the start of a line)
+#: and a backslash means one thing to a reader and another to a shell or an
+#: older tool. ASCII only: blanks other than the space (tab, NBSP, U+2028...)
+#: and invisible or look-alike characters would pass a review unseen.
+#: The class is '!'..'~' without 0x23 '#', 0x3b ';' and 0x5c '\\'.
+WORD_PATTERN = r'[!"$-:<-\[\]-~]+'
+PASSTHROUGH_RE = re.compile(WORD_PATTERN)
+PASSTHROUGH_PATTERN = WORD_PATTERN
+#: A multi-value sysctl as rendered: tokens separated by single spaces, the
+#: canonical form of ``net.ipv4.tcp_rmem = 4096 87380 6291456``. The kernel
+#: splits integer vectors on any blank (proc_dointvec, kernel/sysctl.c) and
+#: prints them back separated by tabs.
+VALUE_PATTERN = rf"{WORD_PATTERN}(?: {WORD_PATTERN})*"
+VALUE_RE = re.compile(VALUE_PATTERN)
+#: The kernel reads at most PAGE_SIZE - 1 bytes of an integer vector
+#: (``__do_proc_dointvec``: "if (left > PAGE_SIZE - 1) left = PAGE_SIZE - 1"),
+#: silently dropping the rest; 4 KiB pages are the smallest Linux has.
+MAX_VALUE_LEN = 4095
 
 
 def key_error(key: str) -> tuple[str, str] | None:
@@ -100,3 +117,55 @@ def _grammar_hint(key: str) -> str:
     if "." not in key:
         return "write flat dotted keys such as 'vm.panic_on_oom' (not nested mappings)"
     return "components are letters, digits, '_' and '-', separated by single dots"
+
+
+#: What a pass-through value may be; every OC054 message ends with it.
+VALUE_FORM = (
+    "allowed: a plain decimal integer, or words of printable ASCII without '#', ';' or "
+    "'\\' separated by spaces ('4096 87380 6291456'), or a list of them "
+    "([4096, 87380, 6291456])"
+)
+
+
+def split_words(text: str) -> list[str]:
+    """The words of a pass-through string: split on spaces only, runs of them allowed.
+
+    Only U+0020 separates: a tab or an exotic blank is reported by
+    :func:`word_problem` instead of being silently turned into a space.
+    """
+    return [word for word in text.split(" ") if word]
+
+
+def word_problem(word: str) -> str | None:
+    """Why ``word`` cannot be one word of a sysctl.d value, or None when it can.
+
+    Names the first offending character, so that a value pasted from a web
+    page with a non-breaking space or a trailing comment says what to delete.
+    """
+    if PASSTHROUGH_RE.fullmatch(word):
+        return None
+    bad = next((c for c in word if not PASSTHROUGH_RE.fullmatch(c)), None)
+    if bad is None:
+        return "an empty word is not a value"
+    if bad in "#;":
+        return (f"{bad!r} would be written into the value: sysctl.d(5) has comments only "
+                "at the start of a line")
+    if bad == "\\":
+        return "a backslash is an escape or a line continuation to some readers"
+    if bad == " ":
+        return "one item holds several words: write one word per list item"
+    return f"{_describe(bad)} (U+{ord(bad):04X}) is not allowed"
+
+
+_NAMED = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
+
+
+def _describe(char: str) -> str:
+    """How to call a character outside printable ASCII in a message."""
+    if char in _NAMED:
+        return _NAMED[char]
+    if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
+        return "a control character"
+    if char.isspace():
+        return "a blank other than the space"
+    return "a character outside printable ASCII"

@@ -320,7 +320,7 @@ def test_sysctl_leading_dash_points_to_ignore_missing(tmp_path: Path) -> None:
      ("vm.panic_on_om: 0", "OC052", 3),
      ("net.core.somaxconn: {value: 4096}", "OC052", 3),
      ("net.core.somaxconn: {value: '4096 # x', passthrough: true}", "OC054", 31),
-     ("net.ipv4.tcp_rmem: {value: '4096 8192', passthrough: true}", "OC054", 30),
+     ("net.ipv4.tcp_rmem: {value: '4096 8192 # x', passthrough: true}", "OC054", 30),
      ("vm.swappiness: {value: 10, passthrough: true}", "OC053", 43),
      ("vm.swappiness: {value: 10, ignore_missing: 'yes'}", "OC022", 46),
      ("vm.swappiness: {ignore_missing: true}", "OC021", 18)],

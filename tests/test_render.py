@@ -214,8 +214,8 @@ def test_recheck_refuses_anything_but_the_intended_assignments(tampered: str) ->
         check_unit_text(tampered, "t", "Service", [("OOMScoreAdjust", "5")])
 
 
-@pytest.mark.parametrize("line", ["vm.x = 1 # c", "vm.x = a b", "../x = 1", "vm.x=1",
-                                  "vm.* = 1", "vm.x = 1\\", "vm.x =  1"])
+@pytest.mark.parametrize("line", ["vm.x = 1 # c", "vm.x = a  b", "vm.x = a b ", "vm.x = a\tb",
+                                  "../x = 1", "vm.x=1", "vm.* = 1", "vm.x = 1\\", "vm.x =  1"])
 def test_sysctl_recheck_refuses_what_sysctl_d_would_misread(line: str) -> None:
     with pytest.raises(RenderInvariantError):
         sysctl_assignments(f"# ok\n{line}\n", "t")

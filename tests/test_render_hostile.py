@@ -139,8 +139,8 @@ CASES: dict[str, tuple[str | bytes, list[tuple[str, int, int]]]] = {
     "sysctl value with a comment": ("sysctl:\n  vm.swappiness: 10 # low\n", []),
     "quoted sysctl value with a comment": ("sysctl:\n  vm.swappiness: '10 # low'\n",
                                            [("OC022", 3, 18)]),
-    "pass-through value with extra tokens": (
-        "sysctl:\n  net.core.x: {value: '1 2', passthrough: true}\n", [("OC054", 3, 23)]),
+    "pass-through words with a comment": (
+        "sysctl:\n  net.core.x: {value: '1 2 # c', passthrough: true}\n", [("OC054", 3, 23)]),
     "pass-through value with a newline": (
         "sysctl:\n  net.core.x: {value: \"1\\nvm.panic_on_oom = 1\", passthrough: true}\n",
         [("OC054", 3, 23)]),

@@ -102,7 +102,16 @@ AGREEMENT = [
     ("oomcfg: 1\nsysctl: {vm.swappiness: 201}\n", False),
     ("oomcfg: 1\nsysctl: {net.core.somaxconn: 4096}\n", False),
     ("oomcfg: 1\nsysctl: {vm.swappiness: {value: 1, passthrough: true}}\n", False),
-    ("oomcfg: 1\nsysctl: {net.x: {value: 'a b', passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: 'a  b ', passthrough: true}}\n", True),
+    ("oomcfg: 1\nsysctl: {net.x: {value: [4096, bbr, '1'], passthrough: true}}\n", True),
+    ("oomcfg: 1\nsysctl: {net.x: {value: 'a # b', passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: '   ', passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: [], passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: [1, [2]], passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: [1, true], passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: [1, 'a b'], passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {net.x: {value: \"1\\u00a02\", passthrough: true}}\n", False),
+    ("oomcfg: 1\nsysctl: {vm.swappiness: {value: [10]}}\n", False),
     ("oomcfg: 1\nextends: base\n", False),
 ]
 
