@@ -60,7 +60,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "OC051": ("sysctl-key-pattern", "a sysctl key with a glob or a leading '-'"),
     "OC052": ("unknown-sysctl", "a sysctl key oomcfg does not know, without passthrough"),
     "OC053": ("passthrough-known-sysctl", "passthrough on a key oomcfg types"),
-    "OC054": ("bad-passthrough-value", "a pass-through value that is not one token"),
+    "OC054": ("bad-passthrough-value", "a pass-through value sysctl.d cannot carry safely"),
     "OC060": ("extends-not-found", "an extended profile does not exist"),
     "OC061": ("extends-cycle", "profiles extend each other in a cycle"),
     "OC062": ("bad-extends-entry", "an extends entry that is neither a preset name nor a path"),
