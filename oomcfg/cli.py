@@ -20,6 +20,7 @@ import typer
 
 from oomcfg.entry import version_line
 from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.outstream import OutputError
 
 app = typer.Typer(
     name="oomcfg",
@@ -304,6 +305,8 @@ def main() -> int:
     except OomcfgError as err:
         sys.stderr.write(f"oomcfg: {err}\n")
         return int(err.exit_code)
+    except OutputError:
+        raise  # standard output failed: oomcfg.entry reports it (exit 4), not as a bug
     except Exception as err:  # noqa: BLE001 - the last line of defence: report, do not trace
         sys.stderr.write(
             f"oomcfg: internal error: {type(err).__name__}: {err}\n"

@@ -22,10 +22,27 @@ def version_line() -> str:
 
 
 def main() -> int:
-    """Console-script entry point: the import-free ``--version`` path, else the full CLI."""
-    if sys.argv[1:] == ["--version"]:
-        sys.stdout.write(version_line())
-        return 0
-    from oomcfg.cli import main as cli_main  # noqa: PLC0415 - deferred on purpose (P1)
+    """Console-script entry point: the import-free ``--version`` path, else the full CLI.
 
-    return cli_main()
+    The standard streams are guarded first (:mod:`oomcfg.outstream`): a closed or
+    failing standard output is exit 4 with a message, never a traceback.
+    """
+    from oomcfg.outstream import (  # noqa: PLC0415 - after the --version check's imports
+        OutputError,
+        finish_output,
+        guard_streams,
+        report_output_error,
+    )
+
+    closed = guard_streams()
+    if closed is not None:
+        return int(closed)
+    try:
+        if sys.argv[1:] == ["--version"]:
+            sys.stdout.write(version_line())
+            return finish_output(0)
+        from oomcfg.cli import main as cli_main  # noqa: PLC0415 - deferred on purpose (P1)
+
+        return finish_output(cli_main())
+    except OutputError as err:
+        return report_output_error(err)

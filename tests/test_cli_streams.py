@@ -1,0 +1,122 @@
+"""The process's standard streams, as a fleet's CI and cron start oomcfg (bad-inputs.md).
+
+Standard output closed (``>&-``), full (``/dev/full``), a pipe whose reader
+stopped (``| head -1``), standard error or input closed: each gets a
+documented exit code and never a traceback. These run the real entry point in
+a subprocess, because only real file descriptors behave like this.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oomcfg.errors import ExitCode
+from oomcfg.outstream import OUTPUT_EXIT
+from oomcfg.resources import profiles_dir
+
+PRESET = str(profiles_dir() / "database-server.yaml")
+CLOSED = "standard output is closed"
+
+
+def run(args: list[str], **streams: object) -> subprocess.CompletedProcess[bytes]:
+    """``python -m oomcfg ARGS`` with the given stdin/stdout/stderr (fds, files or None)."""
+    return subprocess.run(  # noqa: PLW1510 - the exit code is what is asserted
+        [sys.executable, "-m", "oomcfg", *args], timeout=60, **streams  # type: ignore[call-overload]
+    )
+
+
+def run_closed(args: list[str], fd: int) -> subprocess.CompletedProcess[bytes]:
+    """Run with descriptor ``fd`` (0, 1 or 2) closed, as the shell's ``N>&-`` does."""
+    def close() -> None:
+        os.close(fd)
+
+    capture = {1: {"stderr": subprocess.PIPE}, 2: {"stdout": subprocess.PIPE},
+               0: {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}}[fd]
+    return run(args, preexec_fn=close, **capture)
+
+
+def test_output_failure_is_the_environment_exit_code() -> None:
+    assert OUTPUT_EXIT == ExitCode.ENVIRONMENT
+
+
+@pytest.mark.parametrize("args", [
+    ["render", PRESET], ["lint", PRESET], ["schema"], ["rules"], ["--version"], ["--help"],
+])
+def test_closed_stdout_is_exit_4_with_a_message(args: list[str]) -> None:
+    done = run_closed(args, 1)
+    assert (done.returncode, CLOSED in done.stderr.decode()) == (4, True), done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_closed_stdout_applies_nothing(tmp_path: Path) -> None:
+    done = run_closed(["apply", PRESET, "--root", str(tmp_path), "--yes"], 1)
+    assert done.returncode == 4, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["render", PRESET], ["lint", PRESET], ["schema"], ["--version"]])
+def test_full_stdout_is_exit_4_with_the_reason(args: list[str]) -> None:
+    with Path("/dev/full").open("wb") as full:
+        done = run(args, stdout=full, stderr=subprocess.PIPE)
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.decode().splitlines() == [
+        "oomcfg: cannot write to standard output: No space left on device"]
+
+
+def test_full_stdout_during_apply_writes_nothing(tmp_path: Path) -> None:
+    with Path("/dev/full").open("wb") as full:
+        done = run(["apply", PRESET, "--root", str(tmp_path)], stdout=full, stderr=subprocess.PIPE)
+    assert done.returncode == 4, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def big_profile(tmp_path: Path) -> Path:
+    """A profile whose rendering is far larger than a pipe buffer (64 KiB)."""
+    lines = ["oomcfg: 1", "services:"]
+    for i in range(2000):
+        lines += [f"  s{i}:", f"    unit: s{i}.service", f"    oom_score_adj: {i % 1000}"]
+    path = tmp_path / "big.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("extra", [[], ["--format", "json"], ["--explain"]])
+def test_reader_that_stops_early_is_quiet(tmp_path: Path, extra: list[str]) -> None:
+    """``oomcfg render x | head -1``: no BrokenPipeError, no message, exit 4."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oomcfg", "render", str(big_profile(tmp_path)), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, like head -1
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert (proc.wait(timeout=60), err, first != b"") == (4, b"", True)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["render", "/nonexistent/p.yaml"], 3), (["lint", "/nonexistent/p.yaml"], 3),
+    (["render", PRESET], 0), (["rules", "OC9999"], 2),
+])
+def test_closed_stderr_keeps_the_exit_code(args: list[str], code: int) -> None:
+    assert run_closed(args, 2).returncode == code
+
+
+def test_full_stderr_keeps_the_exit_code() -> None:
+    with Path("/dev/full").open("wb") as full:
+        done = run(["render", "/nonexistent/p.yaml"], stdout=subprocess.PIPE, stderr=full)
+    assert done.returncode == 3
+
+
+def test_closed_stdin_apply_does_not_crash(tmp_path: Path) -> None:
+    """The confirmation check asks stdin.isatty(): a closed stdin is simply not a terminal."""
+    done = run_closed(["apply", PRESET, "--root", str(tmp_path), "--no-live"], 0)
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert (tmp_path / "etc/sysctl.d/90-oomcfg.conf").is_file()
