@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,12 +130,34 @@ def sleepers(count: int, adj: int, scratch: Path) -> Iterator[list[int]]:
             procs.append(subprocess.Popen([str(binary), "3600"], stdin=subprocess.DEVNULL))
         for proc in procs:
             Path(f"/proc/{proc.pid}/oom_score_adj").write_text(str(adj))
+        _await_exec([p.pid for p in procs])
         yield [p.pid for p in procs]
     finally:
         for proc in procs:
             proc.kill()
         for proc in procs:
             proc.wait()
+
+
+def _await_exec(pids: list[int], timeout: float = 30.0) -> None:
+    """Wait until every child has exec'd (its comm is :data:`SLEEPER_COMM`).
+
+    ``Popen`` returns once the child is forked; a child that has not reached
+    ``execve`` yet still carries the parent's name, and a measurement started
+    then would see a smaller population than it reports.
+    """
+    deadline = time.monotonic() + timeout
+    waiting = list(pids)
+    while waiting:
+        waiting = [pid for pid in waiting if _comm(pid) != SLEEPER_COMM]
+        if waiting and time.monotonic() > deadline:
+            raise RuntimeError(f"{len(waiting)} sleepers did not start within {timeout:.0f} s")
+        if waiting:
+            time.sleep(0.01)
+
+
+def _comm(pid: int) -> str:
+    return Path(f"/proc/{pid}/comm").read_text().strip()
 
 
 def tree_state(root: Path) -> dict[str, tuple[int, int]]:
