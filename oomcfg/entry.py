@@ -11,6 +11,7 @@ prints the same line for ``--version`` in any other position.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from oomcfg import __version__
@@ -41,8 +42,28 @@ def main() -> int:
         if sys.argv[1:] == ["--version"]:
             sys.stdout.write(version_line())
             return finish_output(0)
+        _import_cli_quietly()
         from oomcfg.cli import main as cli_main  # noqa: PLC0415 - deferred on purpose (P1)
 
         return finish_output(cli_main())
     except OutputError as err:
         return report_output_error(err)
+
+
+def _import_cli_quietly() -> None:
+    """Import the CLI (Typer and the Click it vendors) with the cyclic collector paused.
+
+    Those imports allocate only module-level objects that live until exit, yet
+    every collector pass during them walks all of them again: a few percent of
+    a short command such as ``validate`` (performance.md, P7). Afterwards they
+    are frozen (``gc.freeze``), so later passes skip them too; reference
+    counting still frees whatever is dropped.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import oomcfg.cli  # noqa: F401, PLC0415 - deferred on purpose (P1)
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
