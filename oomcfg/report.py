@@ -183,7 +183,8 @@ def to_sarif(findings: Sequence[Diagnostic], rules: Mapping[str, RuleDoc], base:
     """A SARIF 2.1.0 log with one run: rule metadata for every code that occurs or is known."""
     codes = sorted(set(rules) | {f.code for f in findings})
     index = {code: i for i, code in enumerate(codes)}
-    base_uri = base.resolve().as_uri().rstrip("/") + "/"
+    base_uri = base.resolve().as_uri()
+    base_uri += "" if base_uri.endswith("/") else "/"  # "/" itself is file:///, not file:/
     run = {
         "tool": {
             "driver": {
@@ -259,11 +260,19 @@ def _artifact(path: str, base: Path) -> dict[str, str]:
     resolved (a ``base`` reached through a symlink).
     """
     given = Path(path)
-    pairs = ((_lexical(given), _lexical(base)), (given.resolve(), base.resolve()))
-    for candidate, root in pairs:
-        if candidate.is_relative_to(root):
-            return {"uri": quote(candidate.relative_to(root).as_posix()), "uriBaseId": "SRCROOT"}
-    return {"uri": given.resolve().as_uri()}
+    try:
+        pairs = ((_lexical(given), _lexical(base)), (given.resolve(), base.resolve()))
+        for candidate, root in pairs:
+            if candidate.is_relative_to(root):
+                return {"uri": _quote(candidate.relative_to(root)), "uriBaseId": "SRCROOT"}
+        return {"uri": given.resolve().as_uri()}
+    except OSError:  # the working directory was removed: a relative path has no absolute form
+        return {"uri": _quote(given)}
+
+
+def _quote(path: Path) -> str:
+    """Percent-encode a path's bytes (RFC 3986): a non-UTF-8 file name is still a valid URI."""
+    return quote(os.fsencode(path.as_posix()))
 
 
 def _lexical(path: Path) -> Path:
@@ -275,5 +284,7 @@ def _fingerprint(finding: Diagnostic, base: Path) -> str:
     """Stable across runs and line moves: code, file and message, not the line number."""
     path = finding.pos.path if finding.pos else ""
     uri = _artifact(path, base)["uri"] if path else ""
-    digest = hashlib.sha256(f"{finding.code}\0{uri}\0{finding.message}".encode())
+    text = f"{finding.code}\0{uri}\0{finding.message}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape"))  # a message may quote a
+    # non-UTF-8 file name (os.fsdecode's surrogates): hash its original bytes
     return digest.hexdigest()[:32]

@@ -7,6 +7,7 @@ given, so tests can call them directly and the CLI stays a thin layer.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -22,14 +23,31 @@ def run_lint(
     paths: Sequence[Path], fmt: str, options: LintOptions, out: TextIO, err: TextIO
 ) -> ExitCode:
     """Lint ``paths``, print the report in ``fmt``; skipped/unreadable notes go to ``err``."""
-    if options.config is not None and not options.config.is_file():
-        err.write(f"oomcfg: lint configuration {options.config} cannot be read\n")
+    if options.config is not None and (problem := _config_problem(options.config)):
+        err.write(f"oomcfg: lint configuration {options.config} cannot be read: {problem}\n")
         return ExitCode.INVALID_INPUT
     result = lint_paths(paths, options)
     summary = _summary(result)
-    out.write(render_report(fmt, result.findings, rule_docs(), summary, Path.cwd()))
+    out.write(render_report(fmt, result.findings, rule_docs(), summary, _base()))
     _notes(result, err)
     return result.exit_code(options.strict)
+
+
+def _config_problem(config: Path) -> str:
+    """Why ``--config FILE`` cannot be used ('' if it can): missing, not a file, unreachable."""
+    try:
+        mode = config.stat().st_mode
+    except OSError as error:  # not Path.is_file(): it raises for ENAMETOOLONG
+        return error.strerror or str(error)
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _base() -> Path:
+    """SARIF's SRCROOT: the working directory, or ``/`` when it was removed under us."""
+    try:
+        return Path.cwd()
+    except OSError:  # getcwd(3): ENOENT for a deleted directory; every URI is then absolute
+        return Path("/")
 
 
 def _summary(result: LintResult) -> Summary:

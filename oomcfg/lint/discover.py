@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,15 +72,17 @@ def discover(paths: list[Path]) -> Iterator[Item]:
     is a profile) even when a directory argument reaches it too; a file reached
     twice (two overlapping arguments, a symlink) is linted once.
     """
-    seen = _Seen(files={ident for p in paths if p.is_file() and (ident := _ident(p))})
+    kinds = {path: _named_kind(path) for path in paths}
+    seen = _Seen(files={ident for p in paths if kinds[p] == "file" and (ident := _ident(p))})
     for path in paths:
-        if path.is_dir():
+        kind = kinds[path]
+        if kind == "dir":
             yield from _walk(path, seen)
-        elif path.is_file():
+        elif kind == "file":
             if seen.first_explicit(path):
                 yield _classify(path, explicit=True)
         else:
-            yield Unreadable(path, _why_missing(path))
+            yield Unreadable(path, kind)
 
 
 @dataclass(slots=True)
@@ -119,18 +122,49 @@ def _ident(path: Path) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino)
 
 
-def _why_missing(path: Path) -> str:
-    """Say what is wrong with a named path that is neither a file nor a directory."""
-    if path.is_symlink():
-        try:
-            path.stat()
-        except OSError as err:
-            if err.errno == errno.ELOOP:
-                return "symlink loop"
-        return f"dangling symlink (to {path.readlink()})"
-    if path.exists():  # a FIFO or device would block or never end: never open one
-        return "not a regular file"
-    return "no such file or directory"
+def _named_kind(path: Path) -> str:
+    """``"dir"``, ``"file"``, or why a named path cannot be linted.
+
+    One ``stat``/``lstat`` each, every error caught: ``Path.is_file`` raises for
+    ENAMETOOLONG or EACCES instead of answering (an exit 70 for a typo'd path).
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        return _why_unstattable(path, err)
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    # a FIFO or device would block or never end: never open one
+    return "not a regular file" + (f" (symlink to {_link(path)})" if path.is_symlink() else "")
+
+
+def _why_unstattable(path: Path, err: OSError) -> str:
+    """The reason ``stat`` failed, in words: a loop, a dangling link, or the OS's reason."""
+    if err.errno == errno.ELOOP:
+        return "symlink loop"
+    if err.errno == errno.ENOENT and _is_link(path):
+        return f"dangling symlink (to {_link(path)})"
+    if err.errno == errno.ENOENT:
+        return "no such file or directory"
+    if err.errno == errno.ENOTDIR:
+        return "no such file or directory (a component of the path is not a directory)"
+    return (err.strerror or str(err)).lower()
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _link(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError as err:
+        return f"unreadable link: {err.strerror}"
 
 
 def _walk(top: Path, seen: _Seen) -> Iterator[Item]:

@@ -104,7 +104,8 @@ def test_config_option(tmp_path: Path) -> None:
     write_tree(tmp_path, {"p.yaml": PANIC, "lint.yaml": "disable: [OC101]\n"})
     assert run("lint", "--config", "lint.yaml", "p.yaml", cwd=tmp_path)[0] == 0
     code, _, err = run("lint", "--config", "nope.yaml", "p.yaml", cwd=tmp_path)
-    assert (code, err) == (3, "oomcfg: lint configuration nope.yaml cannot be read\n")
+    assert (code, err) == (
+        3, "oomcfg: lint configuration nope.yaml cannot be read: No such file or directory\n")
 
 
 def test_shipped_presets_lint_clean_with_strict() -> None:

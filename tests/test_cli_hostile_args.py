@@ -1,0 +1,145 @@
+"""Hostile command lines found by hand, each once a traceback (exit 70) or a wrong answer.
+
+bad-inputs.md: bad input gets a message and a documented exit code; "a
+traceback is a bug". Every test here failed before its fix; the commands run
+as a user runs them (``python -m oomcfg`` in a subprocess) where the process
+itself matters (its working directory), in-process otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oomcfg.cli import app
+from oomcfg.resources import profiles_dir
+
+PRESET = str(profiles_dir() / "base-server.yaml")
+TOO_LONG = "a" * 5000  # one component over NAME_MAX (255): stat() fails with ENAMETOOLONG
+UNIT_BAD = "[Service]\nOOMScoreAdjust=abc\n"
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def in_removed_cwd(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run oomcfg in a working directory removed after the chdir (``getcwd`` fails: ENOENT)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def chdir_and_remove() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    return subprocess.run(
+        [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False,
+        preexec_fn=chdir_and_remove, timeout=60,
+    )
+
+
+# --- lint: named paths -------------------------------------------------------------------------
+
+
+def test_lint_path_too_long_is_unreadable_not_a_crash() -> None:
+    code, out, err = cli("lint", TOO_LONG + ".yaml")
+    assert code == 3
+    assert f"{TOO_LONG}.yaml: error[OC303] cannot read: file name too long" in out
+    assert "internal error" not in err
+
+
+def test_lint_config_too_long_is_exit_3_with_the_reason() -> None:
+    code, _, err = cli("lint", "--config", TOO_LONG, PRESET)
+    assert (code, err) == (3, f"oomcfg: lint configuration {TOO_LONG} cannot be read: "
+                              "File name too long\n")
+
+
+def test_lint_config_that_is_a_device_says_so() -> None:
+    code, _, err = cli("lint", "--config", "/dev/null", PRESET)
+    assert (code, err) == (3, "oomcfg: lint configuration /dev/null cannot be read: "
+                              "not a regular file\n")
+
+
+def test_lint_symlink_to_a_device_is_not_called_dangling(tmp_path: Path) -> None:
+    link = tmp_path / "zero.service"
+    link.symlink_to("/dev/zero")
+    code, out, _ = cli("lint", str(link))
+    assert code == 3
+    assert f"{link}: error[OC303] cannot read: not a regular file (symlink to /dev/zero)" in out
+
+
+def test_lint_dangling_symlink_and_loop_keep_their_words(tmp_path: Path) -> None:
+    (tmp_path / "dangling.service").symlink_to("nowhere")
+    (tmp_path / "a.service").symlink_to("b.service")
+    (tmp_path / "b.service").symlink_to("a.service")
+    code, out, _ = cli("lint", str(tmp_path / "dangling.service"), str(tmp_path / "a.service"))
+    assert code == 3
+    assert "dangling.service: error[OC303] cannot read: dangling symlink (to nowhere)" in out
+    assert "a.service: error[OC303] cannot read: symlink loop" in out
+
+
+def test_lint_path_through_a_file_names_the_problem() -> None:
+    code, out, _ = cli("lint", "/etc/passwd/x.service")
+    assert code == 3
+    assert ("/etc/passwd/x.service: error[OC303] cannot read: no such file or directory "
+            "(a component of the path is not a directory)") in out
+
+
+# --- lint: the working directory was removed ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_lint_in_a_removed_working_directory(tmp_path: Path, fmt: str) -> None:
+    unit = tmp_path / "bad.service"
+    unit.write_text(UNIT_BAD)
+    done = in_removed_cwd(tmp_path, "lint", "--format", fmt, str(unit), "relative.service")
+    assert done.returncode == 3, done.stderr  # relative.service cannot be found there
+    assert "internal error" not in done.stderr
+    assert "OC144" in done.stdout and "relative.service" in done.stdout
+
+
+def test_sarif_in_a_removed_working_directory_uses_absolute_uris(tmp_path: Path) -> None:
+    unit = tmp_path / "bad.service"
+    unit.write_text(UNIT_BAD)
+    done = in_removed_cwd(tmp_path, "lint", "--format", "sarif", str(unit))
+    run = json.loads(done.stdout)["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///"
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]}
+    assert uris == {unit.as_posix().lstrip("/")}
+
+
+# --- lint: a file name that is not UTF-8 -------------------------------------------------------
+
+
+def test_sarif_with_a_non_utf8_file_name(tmp_path: Path) -> None:
+    name = os.fsdecode(b"bad\xff.service")
+    (tmp_path / name).write_text(UNIT_BAD)
+    done = subprocess.run(
+        [sys.executable, "-m", "oomcfg", "lint", "--format", "sarif", name],
+        capture_output=True, check=False, cwd=tmp_path, timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    result = json.loads(done.stdout)["runs"][0]["results"][0]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "bad%FF.service", "uriBaseId": "SRCROOT"}
+
+
+def test_sarif_from_the_root_directory_has_a_valid_srcroot(tmp_path: Path) -> None:
+    """From ``/`` the SRCROOT was ``file:/`` (the slash of ``file:///`` stripped)."""
+    unit = tmp_path / "bad.service"
+    unit.write_text(UNIT_BAD)
+    done = subprocess.run(
+        [sys.executable, "-m", "oomcfg", "lint", "--format", "sarif", str(unit)],
+        capture_output=True, text=True, check=False, cwd="/", timeout=60,
+    )
+    assert json.loads(done.stdout)["runs"][0]["originalUriBaseIds"]["SRCROOT"] == {
+        "uri": "file:///"}
