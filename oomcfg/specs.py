@@ -50,7 +50,7 @@ INVALID: Final = _Invalid()
 # Position is a frozen dataclass: its __init__ goes through object.__setattr__
 # per field. Every leaf and service name of a profile gets one (70,000 at
 # 10,000 services), so they are built through the slot descriptors instead,
-# as yamlnodes.new_scalar does: half the cost, the same immutable object.
+# as yamlnodes.new_map does: half the cost, the same immutable object.
 _SET_PATH, _SET_LINE, _SET_COL = (getattr(Position, name).__set__ for name in Position.__slots__)
 
 

@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable
 
 # YAML 1.2.2 section 10.3.2 (core schema), applied to plain scalars only.
-_WORDS: dict[str, object] = {
+#: Plain scalars that are null or booleans, by their exact spelling (the loader
+#: looks words up here first).
+WORDS: dict[str, object] = {
     **dict.fromkeys(("", "~", "null", "Null", "NULL")),
     **dict.fromkeys(("true", "True", "TRUE"), True),
     **dict.fromkeys(("false", "False", "FALSE"), False),
@@ -33,7 +35,8 @@ _CONVERT: dict[str | None, Callable[[str], object]] = {
     "inf": lambda text: float(text[:-4] + "inf"),
     "nan": lambda text: math.nan,
 }
-_NUMERIC_START = frozenset("0123456789+-.")
+#: First characters of every plain scalar that can be a number (else it is a string).
+NUMERIC_START = frozenset("0123456789+-.")
 _CORE_TAG = "tag:yaml.org,2002:"
 
 
@@ -43,11 +46,11 @@ def resolve_plain(text: str) -> object:
     Raises ``ValueError`` only for a decimal integer longer than Python's
     ``sys.get_int_max_str_digits()``.
     """
-    if text in _WORDS:
-        return _WORDS[text]
+    if text in WORDS:
+        return WORDS[text]
     if text.isdigit() and text.isascii():  # the common case, without a regex
         return int(text)
-    if text[0] in _NUMERIC_START:
+    if text[0] in NUMERIC_START:
         number = _NUMBER.fullmatch(text)
         if number is not None:
             return _CONVERT[number.lastgroup](text)
