@@ -7,6 +7,7 @@ YAML and the probe out of ``oomcfg --help``'s import path.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -28,14 +29,41 @@ class ValidateRequest(NamedTuple):
 
 
 def parse_only(values: list[str] | None) -> frozenset[str] | str:
-    """``--only sysctl,units`` (repeatable) -> the layer set, or an error message."""
-    if not values:
+    """``--only sysctl,units`` (repeatable) -> the layer set, or an error message.
+
+    ``--only ''`` names nothing: an error, like render's, not "0 checked: OK"
+    (a CI gate with an empty variable would otherwise always pass).
+    """
+    if values is None:
         return frozenset(LAYERS)
     chosen = {v.strip() for value in values for v in value.split(",") if v.strip()}
+    allowed = ", ".join(LAYERS)
+    if not chosen:
+        return f"--only names no layer; allowed: {allowed}"
     bad = sorted(chosen - set(LAYERS))
     if bad:
-        return f"unknown --only value(s) {', '.join(bad)}; allowed: {', '.join(LAYERS)}"
+        return f"unknown --only value(s) {', '.join(bad)}; allowed: {allowed}"
     return frozenset(chosen)
+
+
+def root_problem(root: Path) -> str:
+    """Why ``--root`` cannot be the host's root ('' if it can), as ``apply --root`` refuses.
+
+    A mistyped root is not "a host whose /proc is not mounted": it is a
+    cannot-check (exit 4) that names the option. ``--proc`` and ``--sys`` stay
+    in the report (each unreadable fact says which file), so ``--format json``
+    still gets its document.
+    """
+    problem = _dir_problem(root)
+    return f"--root {root}: {problem}" if problem else ""
+
+
+def _dir_problem(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:  # ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP: say which
+        return f"cannot be read: {err.strerror or err}"
+    return "" if stat.S_ISDIR(mode) else "is not a directory"
 
 
 def run_validate(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> ExitCode:
@@ -52,6 +80,10 @@ def run_validate(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> Ex
         for diagnostic in err.diagnostics:
             stderr.write(diagnostic.format() + "\n")
         return ExitCode.INVALID_INPUT
+    problem = root_problem(request.root)
+    if problem:
+        stderr.write(f"oomcfg: cannot check: {problem}\n")
+        return ExitCode.ENVIRONMENT
     host = Host(request.root, proc=request.proc, sys=request.sys)
     report = validate(profile, probe(host, profile, request.only), request.only)
     if request.json_format:

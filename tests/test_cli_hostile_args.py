@@ -143,3 +143,47 @@ def test_sarif_from_the_root_directory_has_a_valid_srcroot(tmp_path: Path) -> No
     )
     assert json.loads(done.stdout)["runs"][0]["originalUriBaseIds"]["SRCROOT"] == {
         "uri": "file:///"}
+
+
+# --- validate: directories that cannot be the host ---------------------------------------------
+
+
+def test_validate_root_too_long_is_cannot_check_not_a_crash() -> None:
+    code, out, err = cli("validate", PRESET, "--root", "/tmp/" + TOO_LONG)
+    assert (code, out) == (4, "")
+    assert err == (f"oomcfg: cannot check: --root /tmp/{TOO_LONG}: cannot be read: "
+                   "File name too long\n")
+
+
+@pytest.mark.parametrize(("root", "problem"), [
+    ("nonexistent", "cannot be read: No such file or directory"),
+    ("file", "is not a directory"),
+    ("file/below", "cannot be read: Not a directory"),
+])
+def test_validate_names_a_mistyped_root(tmp_path: Path, root: str, problem: str) -> None:
+    """Was: exit 4 blaming '/nonexistent/proc is not a mounted proc filesystem'."""
+    (tmp_path / "file").write_text("")
+    code, out, err = cli("validate", PRESET, "--root", str(tmp_path / root))
+    assert (code, out, err) == (4, "", f"oomcfg: cannot check: --root {tmp_path / root}: "
+                                       f"{problem}\n")
+
+
+@pytest.mark.parametrize("option", ["--proc", "--sys"])
+def test_validate_proc_or_sys_too_long_is_reported_not_a_crash(option: str) -> None:
+    code, out, err = cli("validate", PRESET, option, "/tmp/" + TOO_LONG)
+    assert code in (1, 4) and "internal error" not in err
+    assert out.rstrip().splitlines()[-1].startswith("validate: ")
+
+
+def test_validate_a_bad_profile_is_still_exit_3_first(tmp_path: Path) -> None:
+    code, _, err = cli("validate", str(tmp_path / "nope.yaml"), "--root", str(tmp_path / "x"))
+    assert code == 3
+    assert "error[OC013]" in err
+
+
+@pytest.mark.parametrize("only", ["", ",", " , "])
+def test_validate_only_naming_nothing_is_a_usage_error(only: str) -> None:
+    """Was exit 0, '0 checked': a CI gate fed an empty variable always passed."""
+    code, out, err = cli("validate", PRESET, "--only", only)
+    assert (code, out, err) == (
+        2, "", "oomcfg: --only names no layer; allowed: sysctl, units, processes\n")
