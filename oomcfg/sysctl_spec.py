@@ -33,19 +33,16 @@ from oomcfg.yamlload import YMap, YNode, YScalar, YSeq
 
 
 class _ValueNode(Spec):
-    """A scalar or a non-empty list, returned as the node: the sysctl entry types it by key.
+    """A scalar or a list, returned as the node: the sysctl entry types it by key.
 
     Lists are for pass-through multi-value keys (``net.ipv4.tcp_rmem``); a
-    known key then refuses one with its own "must be an integer" (OC022).
+    known key refuses one with its own "must be an integer" (OC022).
     """
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
-        """The node itself; OC026 for an empty value or list, OC022 for a mapping."""
+        """The node itself; OC026 for an empty value, OC022 for a mapping."""
         if isinstance(node, YSeq):
-            if node.items:
-                return node
-            return ctx.error("OC026", node, f"{label} is an empty list",
-                             "write at least one value; an empty value never means 'reset'")
+            return node
         s = scalar(node, label, ctx, "a number, a word or a list of them")
         return INVALID if s is None else s
 
@@ -92,9 +89,17 @@ class SysctlSpec(Container):
         if not isinstance(node, YMap):
             if known is None:
                 return self.unknown(key_node, key, ctx)
-            value = known.check(node, key, ctx)
+            value = self.typed(known, node, key, ctx)
             return INVALID if value is INVALID else SysctlSetting(key, value)  # type: ignore[arg-type]
         return self.mapped(key_node, key, node, ctx)
+
+    def typed(self, known: IntSpec, node: YNode, key: str, ctx: Ctx) -> object:
+        """A known key's integer. None of them is multi-value, so a list is OC022 saying so."""
+        if isinstance(node, YSeq):
+            return ctx.error("OC022", node, f"{key} takes one integer in {known.minimum}.."
+                             f"{known.maximum}, not a list",
+                             "only pass-through keys take several values")
+        return known.check(node, key, ctx)
 
     def mapped(self, key_node: YScalar, key: str, node: YMap, ctx: Ctx) -> object:
         """The ``{value, passthrough, ignore_missing}`` form."""
@@ -110,7 +115,7 @@ class SysctlSpec(Container):
                              f"{sysctls.KNOWN[key].maximum})", "remove 'passthrough: true'")
         if known is None and not passthrough:
             return self.unknown(key_node, key, ctx)
-        value = known.check(raw, key, ctx) if known else self.passthrough(raw, key, ctx)
+        value = self.typed(known, raw, key, ctx) if known else self.passthrough(raw, key, ctx)
         if value is INVALID:
             return INVALID
         ignore = bool(given.get("ignore_missing", False))
@@ -131,15 +136,13 @@ class SysctlSpec(Container):
         ``int``; anything else becomes the canonical string ``"4096 87380 6291456"``.
         """
         if isinstance(raw, YSeq):
-            items = enumerate(raw.items, 1)
-            return self.joined(raw, key, [_list_item(i, f"{key} item {n}", ctx) for n, i in items],
-                               ctx)
+            return self.listed(raw, key, ctx)
         value = raw.value
         if type(value) is int and DECIMAL_RE.fullmatch(raw.text):
             return value
         if not isinstance(value, str):
-            return ctx.error("OC054", raw, f"{key}: pass-through value {raw.text} is "
-                             f"{_not_a_word(raw)}", sysctls.VALUE_FORM)
+            return ctx.error("OC054", raw, f"{key}: pass-through value is {_not_a_word(raw)}",
+                             sysctls.VALUE_FORM)
         words = sysctls.split_words(value)
         if not words:
             return ctx.error("OC026", raw, f"{key}: pass-through value {raw.text!r} is blank",
@@ -149,6 +152,15 @@ class SysctlSpec(Container):
             return ctx.error("OC054", raw, f"{key}: pass-through value {raw.text!r}: {problem}",
                              sysctls.VALUE_FORM)
         return self.joined(raw, key, words, ctx)
+
+    def listed(self, seq: YSeq, key: str, ctx: Ctx) -> object:
+        """The list form: every item checked (all problems reported), then joined."""
+        if not seq.items:
+            return ctx.error("OC026", seq, f"{key}: pass-through value is an empty list",
+                             "write at least one value; an empty value never means 'reset'")
+        items = enumerate(seq.items, 1)
+        return self.joined(seq, key, [_list_item(i, f"{key}: list item {n}", ctx)
+                                      for n, i in items], ctx)
 
     def joined(self, node: YNode, key: str, words: Sequence[str | None], ctx: Ctx) -> object:
         """The words joined by single spaces, unless one was bad or the line gets too long."""
@@ -205,7 +217,7 @@ def _list_item(node: YNode, label: str, ctx: Ctx) -> str | None:
     if type(value) is int and DECIMAL_RE.fullmatch(s.text):
         return s.text
     if not isinstance(value, str):
-        ctx.error("OC054", s, f"{label} {s.text} is {_not_a_word(s)}", sysctls.VALUE_FORM)
+        ctx.error("OC054", s, f"{label} is {_not_a_word(s)}", sysctls.VALUE_FORM)
         return None
     problem = sysctls.word_problem(value)
     if problem is not None:
@@ -219,6 +231,6 @@ def _not_a_word(s: YScalar) -> str:
     if isinstance(s.value, bool):
         return f"the boolean {s.text} (write 1 or 0, or quote it if the word is meant)"
     if isinstance(s.value, float):
-        return "not an integer (the kernel takes no fractions; quote it if a word is meant)"
-    return ("not a plain decimal integer (the kernel reads 0100 as octal and 0x10 as hex; "
-            "write the decimal number)")
+        return f"{s.text}, not an integer (the kernel takes no fractions)"
+    return (f"{s.text}, not a plain decimal integer (the kernel reads 0100 as octal and "
+            "0x10 as hex; write the decimal number)")

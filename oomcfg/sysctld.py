@@ -8,6 +8,9 @@ to read these files exactly as the tools that apply them do:
   interchangeable separators (``vm/panic_on_oom`` is ``vm.panic_on_oom``; when
   the first separator is ``/`` the two are swapped, so an interface name with
   a dot survives: ``net/ipv4/conf/eth0.100/rp_filter``);
+* a value may hold several words (``net.ipv4.tcp_rmem = 4096 87380 6291456``),
+  kept as written, inner tabs included; :func:`same_value` compares one with
+  what the kernel prints;
 * ``-key = value``: a failure to write the key is ignored;
 * ``-key`` alone (no ``=``): exclude the key from an earlier glob (systemd);
 * whole-line comments start with ``#`` or ``;``. There are no trailing
@@ -55,6 +58,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _KEY_COMPONENT = re.compile(r"[A-Za-z0-9_\-:+@*?\[\]!/]+")  # "/" only inside a swapped name
 _TRAILING_COMMENT = re.compile(r"\s[#;]")
 _SWAP = str.maketrans("/.", "./")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,30 @@ def _check_value(key: str, value: str, pos: Position, diags: list[Diagnostic]) -
             f"{key} = {value!r}: a trailing comment is part of the value in sysctl.d(5); "
             "put comments on their own line",
         )  # fmt: skip
+
+
+def same_value(live: str, wanted: str) -> bool:
+    """Whether the kernel's value ``live`` is what writing ``wanted`` leaves in place.
+
+    Word by word: the kernel prints an integer list separated by tabs where
+    sysctl.d has spaces (kernel/sysctl.c, ``__do_proc_dointvec`` puts ``'\\t'``
+    between values). A shorter list of integers also matches the start of a
+    longer one: a write sets the values it gives and leaves the rest as they
+    were (the same loop stops at the last value), so ``vm.lowmem_reserve_ratio
+    = 256 256 32`` is in place on a kernel with five zones. Only integers: a
+    string sysctl (``kernel.core_pattern``) is replaced whole.
+    """
+    have, want = live.split(), wanted.split()
+    return have == want or (
+        0 < len(want) < len(have)
+        and have[: len(want)] == want
+        and all(_INTEGER.fullmatch(word) for word in have)
+    )
+
+
+def spaced(value: str) -> str:
+    """A value as a profile writes it: words joined by single spaces (tabs from /proc gone)."""
+    return " ".join(value.split())
 
 
 #: Lists the ``*.conf`` file names in a directory; None when it is not one.

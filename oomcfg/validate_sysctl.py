@@ -18,6 +18,12 @@ the files (sysctl.d(5)):
   someone must have run ``sysctl -p``.
 
 No assignment explains the value: it was changed at run time (OV002).
+
+Values are compared word by word, and a kernel integer list that starts
+with the profile's numbers matches (:func:`oomcfg.sysctld.same_value`): the
+kernel prints ``4096\t87380\t6291456`` for ``net.ipv4.tcp_rmem = 4096 87380
+6291456``, and a shorter write leaves the later numbers alone. Findings show
+values with single spaces, as the profile writes them.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from fnmatch import fnmatchcase
 from oomcfg.findings import Finding
 from oomcfg.liveparse import LiveState
 from oomcfg.model import Profile
-from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text
+from oomcfg.sysctld import SysctlEntry, normalize_key, parse_sysctl_text, same_value, spaced
 
 OURS = "90-oomcfg.conf"
 SYSCTL_CONF = "/etc/sysctl.conf"
@@ -47,13 +53,14 @@ def sysctl_findings(profile: Profile, state: LiveState) -> Iterator[Finding]:
             error = state.sysctl_errors.get(key)
             if error or not setting.ignore_missing:  # ignore_missing: absent keys only
                 yield _unreadable(key, expected, error)
-        elif actual.split() != expected.split():
+        elif not same_value(actual, expected):
             norm = normalize_key(key)
             winner = winning_entry(norm, boot)
             if (winner is None or _same(winner.value, expected)) and conf:
                 winner = winning_entry(norm, conf) or winner
             found = _drift(
-                key, expected, actual, winner, ours=_ours_sets(norm, boot), systemd=state.systemd
+                key, expected, spaced(actual), winner, ours=_ours_sets(norm, boot),
+                systemd=state.systemd,
             )
             yield _with_unreadable(found, state.sysctl_unreadable)
 
@@ -115,10 +122,10 @@ def _drift(
     if winner is None or _same(winner.value, expected):
         return _run_time(key, expected, actual, winner)
     where = f"{winner.path}:{winner.line}"
-    sets = f"{where} sets {key} = {winner.value}"
+    sets = f"{where} sets {key} = {spaced(winner.value)}"
     if winner.path.rsplit("/", 1)[-1] == OURS:
         cause, fix = (
-            f"oomcfg's own file {where} sets {winner.value}: it is out of date",
+            f"oomcfg's own file {where} sets {spaced(winner.value)}: it is out of date",
             ("run 'oomcfg apply'"),
         )
     elif winner.path == SYSCTL_CONF:
@@ -149,6 +156,8 @@ def _sysctl_conf_cause(sets: str, systemd: bool) -> str:
 
 
 def _run_time(key: str, expected: str, actual: str, winner: SysctlEntry | None) -> Finding:
+    if same_value(expected, actual):
+        return _fewer_values(key, expected, actual, winner)
     if winner is None:
         return Finding(
             "OV002", "drift", "sysctl", key, expected, actual,
@@ -162,4 +171,22 @@ def _run_time(key: str, expected: str, actual: str, winner: SysctlEntry | None) 
         "at run time after the files were applied",
         "run 'oomcfg apply', or 'systemctl restart systemd-sysctl'",
         file=winner.path,
+    )  # fmt: skip
+
+
+def _fewer_values(key: str, expected: str, actual: str, winner: SysctlEntry | None) -> Finding:
+    """The kernel keeps fewer numbers than the profile gives: the extra ones never land.
+
+    ``__do_proc_dointvec`` stops after the table's last slot, so writing four
+    numbers to the two of ``net.ipv4.ip_local_port_range`` sets two. Not a
+    run-time change: the fix is the profile.
+    """
+    kept = len(actual.split())
+    values = f"{kept} value{'s' if kept > 1 else ''}"
+    return Finding(
+        "OV002", "drift", "sysctl", key, expected, actual,
+        f"this kernel keeps {values} for {key} and ignores the rest of a write: "
+        f"the profile's {len(expected.split())} cannot all be in place",
+        f"give {values} in the profile",
+        file=None if winner is None else winner.path,
     )  # fmt: skip

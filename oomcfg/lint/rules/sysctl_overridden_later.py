@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.lint.rule import LintContext, Rule, SysctlFile, entry_pos
-from oomcfg.sysctld import SysctlEntry
+from oomcfg.sysctld import SysctlEntry, spaced
 
 
 class SysctlOverriddenLater(Rule):
@@ -16,7 +16,9 @@ class SysctlOverriddenLater(Rule):
     /usr/lib, and the last assignment of a key wins. A key set in
     ``90-oomcfg.conf`` and again in ``99-local.conf`` ends up with the second
     value, whatever the first file says: the reviewer of either file sees only
-    half the story.
+    half the story. Values are compared word by word: ``4096 87380 6291456``
+    and ``4096<TAB>87380  6291456`` write the same numbers (the kernel splits
+    an integer list on any blank), so repeating a value is not flagged.
 
     Bad::
 
@@ -45,13 +47,13 @@ class SysctlOverriddenLater(Rule):
         for sysctl_file in files:
             for entry in sysctl_file.entries:
                 earlier = last.get(entry.key)
-                if earlier is not None and earlier.value != entry.value:
+                if earlier is not None and earlier.value.split() != entry.value.split():
                     yield self._overridden(earlier, entry)
                 last[entry.key] = entry
 
     def _overridden(self, earlier: SysctlEntry, later: SysctlEntry) -> Diagnostic:
         return self.finding(
-            f"{earlier.key} = {earlier.value} is overridden by {later.value} at "
+            f"{earlier.key} = {spaced(earlier.value)} is overridden by {spaced(later.value)} at "
             f"{later.path}:{later.line}",
             entry_pos(earlier),
             "set the key in one file only",
