@@ -104,6 +104,8 @@ def apply_sysctls(host: Host, text: str, path: str, report: EffectReport) -> Non
 
 
 def _apply_sysctl(host: Host, entry: SysctlEntry, report: EffectReport) -> None:
+    from oomcfg.sysctld import same_value, spaced  # noqa: PLC0415 - apply_sysctls loaded it
+
     try:
         current = host.sysctl_read(entry.key)
     except OSError as err:
@@ -112,14 +114,14 @@ def _apply_sysctl(host: Host, entry: SysctlEntry, report: EffectReport) -> None:
     if current is None:
         _sysctl_problem(report, entry, "this kernel has no such key")
         return
-    if current.split() == entry.value.split():  # the kernel prints tabs where files have spaces
+    if same_value(current, entry.value):  # tabs for spaces; a shorter integer list is in place
         return
     try:
         host.sysctl_write(entry.key, entry.value)
     except KernelWriteError as err:
         _sysctl_problem(report, entry, _sysctl_reason(err), current)
         return
-    report.done.append(f"sysctl {entry.key}: {current} -> {entry.value}")
+    report.done.append(f"sysctl {entry.key}: {spaced(current)} -> {entry.value}")
 
 
 def _sysctl_reason(err: KernelWriteError) -> str:
