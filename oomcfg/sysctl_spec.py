@@ -51,6 +51,9 @@ class _ValueNode(Spec):
         return {"type": ["integer", "string", "array"]}
 
 
+_VALUE_DOC = ("an integer, or words separated by spaces, or a list of them: multi-value "
+              "keys such as net.ipv4.tcp_rmem are written '4096 87380 6291456'")
+
 SYSCTL_ENTRY = MapSpec("a sysctl entry", [
     Field("value", _ValueNode(), "the value to write", required=True),
     Field("passthrough", BoolSpec(), "true for a key oomcfg does not know (value unchecked)"),
@@ -198,7 +201,8 @@ class SysctlSpec(Container):
             "additionalProperties": {
                 "type": "object", "required": ["value", "passthrough"],
                 "additionalProperties": False,
-                "properties": {"value": {"oneOf": [{"type": "integer"}, words, items]},
+                "properties": {"value": {"description": _VALUE_DOC,
+                                         "oneOf": [{"type": "integer"}, words, items]},
                                "passthrough": {"const": True}, **flags},
             },
         }

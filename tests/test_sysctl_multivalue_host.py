@@ -215,3 +215,23 @@ def test_lint_a_profile_with_multi_value_sysctls_is_clean(tmp_path: Path) -> Non
     proc = oomcfg("lint", str(profile_file(tmp_path)))
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         0, "0 error(s), 0 warning(s), 0 note(s) in 1 file(s)\n", "")
+
+
+# --- this machine's real /proc (read only) --------------------------------------------------
+
+
+def test_validate_against_the_real_kernel_reads_its_tab_separated_lists(tmp_path: Path) -> None:
+    """The running kernel's own values, given as lists, validate OK: nothing is written."""
+    live = {key: Path("/proc/sys", key.replace(".", "/"))
+            for key in ("net.ipv4.tcp_rmem", "kernel.printk", "vm.lowmem_reserve_ratio")}
+    if not all(path.exists() for path in live.values()):
+        pytest.skip("this kernel lacks one of the multi-value sysctls")
+    words = {key: path.read_text().split() for key, path in live.items()}
+    assert "\t" in live["kernel.printk"].read_text()  # what the word-wise compare is for
+    words["vm.lowmem_reserve_ratio"] = words["vm.lowmem_reserve_ratio"][:2]  # a prefix holds
+    lines = [f"  {key}: {{value: [{', '.join(w)}], passthrough: true}}\n"
+             for key, w in words.items()]
+    profile = profile_file(tmp_path, "oomcfg: 1\nsysctl:\n" + "".join(lines))
+    proc = oomcfg("validate", str(profile), "--only", "sysctl")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "validate: OK: 3 checked, 0 drift, 0 not running, 0 cannot check\n", "")
