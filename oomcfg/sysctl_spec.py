@@ -5,6 +5,13 @@ range; any other key needs ``{value: ..., passthrough: true}`` so a typo is
 never written silently (systemd-sysctl ignores unknown keys). A leading ``-``
 or a glob is refused in favour of the typed ``ignore_missing: true``
 (sysctl.d(5): ``-key`` ignores failures, globs fan out).
+
+A pass-through value may hold several words (``net.ipv4.tcp_rmem``,
+``kernel.printk``), as a list or a string; it is stored and rendered as the
+words joined by single spaces. Nothing is unchecked: sysctl.d(5) has no
+quoting, so each word must be something the one ``key = value`` line carries
+as written (:func:`oomcfg.sysctls.word_problem`). None of the known keys is
+multi-value, so they stay scalar.
 """
 
 from __future__ import annotations
@@ -56,7 +63,8 @@ _VALUE_DOC = ("an integer, or words separated by spaces, or a list of them: mult
 
 SYSCTL_ENTRY = MapSpec("a sysctl entry", [
     Field("value", _ValueNode(), "the value to write", required=True),
-    Field("passthrough", BoolSpec(), "true for a key oomcfg does not know (value unchecked)"),
+    Field("passthrough", BoolSpec(),
+          "true for a key oomcfg does not type (its value is only checked to be safe to write)"),
     Field("ignore_missing", BoolSpec(), "render '-key = value': ignore a missing key"),
 ])
 
