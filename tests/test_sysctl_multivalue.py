@@ -18,6 +18,7 @@ import pytest
 
 from oomcfg.model import MARKER
 from oomcfg.profile import load_profiles
+from oomcfg.render_check import RenderInvariantError, check_sysctl_text
 
 GOOD = """\
 oomcfg: 1
@@ -194,3 +195,30 @@ def test_values_up_to_the_limit_are_fine(tmp_path: Path, words: int) -> None:
     (tmp_path / "p.yaml").write_text(
         f"oomcfg: 1\nsysctl:\n  vm.lowmem_reserve_ratio: {{value: '{value}', passthrough: true}}\n")
     assert load_profiles([tmp_path / "p.yaml"]).sysctl["vm.lowmem_reserve_ratio"].value == value
+
+
+def test_a_list_item_cannot_inject_a_second_assignment(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(
+        'oomcfg: 1\nsysctl:\n  net.core.x: {value: [1, "2\\nvm.panic_on_oom = 1"], '
+        "passthrough: true}\n")
+    proc = oomcfg("render", "p.yaml", "--out", "out", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (3, "")
+    assert proc.stderr.startswith(
+        "p.yaml:3:27: error[OC054]: net.core.x: list item 2 '2\\nvm.panic_on_oom = 1': a line "
+        "break (U+000A) is not allowed")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["net.ipv4.tcp_rmem = 4096 87380\n",                # a word lost
+     "net.ipv4.tcp_rmem = 4096 87380 6291456 1\n",      # a word added
+     "net.ipv4.tcp_rmem = 4096  87380 6291456\n",       # not the canonical spacing
+     "net.ipv4.tcp_rmem = 4096\t87380\t6291456\n",      # a tab
+     "net.ipv4.tcp_rmem = 4096 87380 6291456\nvm.panic_on_oom = 1\n"],  # an extra key
+)
+def test_the_render_recheck_still_catches_a_corrupted_multi_value_line(text: str) -> None:
+    intended = [("", "net.ipv4.tcp_rmem", "4096 87380 6291456")]
+    check_sysctl_text("# ok\nnet.ipv4.tcp_rmem = 4096 87380 6291456\n", "ok", intended)
+    with pytest.raises(RenderInvariantError):
+        check_sysctl_text(f"# tampered\n{text}", "t", intended)
