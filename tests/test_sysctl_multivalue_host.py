@@ -211,6 +211,21 @@ def test_lint_overridden_later_compares_words_not_spacing(tmp_path: Path) -> Non
     ]
 
 
+def test_lint_several_numbers_for_a_typed_key_say_the_kernel_keeps_the_first(
+    tmp_path: Path,
+) -> None:
+    # Writing "7 20" to a one-integer sysctl sets 7 and reports a short write
+    # (__do_proc_dointvec); checked by hand on kernel.printk_ratelimit, then restored.
+    write(tmp_path / "etc/sysctl.d/60-vm.conf", "vm.swappiness = 10 20\n")
+    proc = oomcfg("lint", str(tmp_path / "etc/sysctl.d"))
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert proc.stdout.splitlines()[0] == (
+        f"{tmp_path}/etc/sysctl.d/60-vm.conf:1:1: error[OC144] vm.swappiness = 10 20 holds 2 "
+        "words but vm.swappiness takes one integer: the kernel sets 10 and ignores the rest; "
+        "allowed: an integer 0..200 (0..200 (kernel >= 5.8): how eagerly anonymous memory is "
+        "swapped relative to page cache) (invalid-oom-value)")
+
+
 def test_lint_a_profile_with_multi_value_sysctls_is_clean(tmp_path: Path) -> None:
     proc = oomcfg("lint", str(profile_file(tmp_path)))
     assert (proc.returncode, proc.stdout, proc.stderr) == (

@@ -127,12 +127,27 @@ def _said_better(text: str) -> bool:
 
 def _sysctl_problem(known: KnownSysctl, text: str) -> str | None:
     """What the kernel does with ``text``, or None when it is in range."""
-    value = parse_c_int(text)
+    first, *rest = text.split() or [""]
+    value = parse_c_int(first)
     if value is None:
         return f"is not an integer: {_WRITE_FAILS}"
     if known.minimum <= value <= known.maximum:
-        return None
+        return _extra_words(known, value, rest)
     span = f"{known.minimum}..{known.maximum}"
     if known.key in _KERNEL_TAKES_ANY:
         return f"is outside {span}, the values that mean something; the kernel takes any integer"
     return f"is outside the kernel's range {span}: {_WRITE_FAILS}"
+
+
+def _extra_words(known: KnownSysctl, value: int, rest: list[str]) -> str | None:
+    """Words after a valid first number: the kernel takes the number, drops the rest.
+
+    ``__do_proc_dointvec`` (kernel/sysctl.c) stops after the table's last slot
+    and reports a short write: ``vm.swappiness = 10 20`` sets 10 (seen on this
+    project's machines with a harmless key). A trailing ``# comment`` is such
+    a word too (sysctl.d(5) keeps it in the value; the parser's OC253 says so).
+    """
+    if not rest:
+        return None
+    return (f"holds {len(rest) + 1} words but {known.key} takes one integer: the kernel sets "
+            f"{value} and ignores the rest")
