@@ -83,10 +83,13 @@ class Size:
             return "infinity"
         if self.kind == "percent":
             return f"{self.value}%"
-        for suffix, shift in (("T", 40), ("G", 30), ("M", 20), ("K", 10)):
-            if self.value and self.value % (1 << shift) == 0:
-                return f"{self.value >> shift}{suffix}"
-        return str(self.value)
+        value = self.value
+        # The exact power of two dividing value picks the suffix: no trial divisions
+        # (render formats ~17,000 sizes for 10,000 services, P4).
+        units = min(((value & -value).bit_length() - 1) // 10, 4) if value else 0
+        if units:
+            return f"{value >> (10 * units)}{'KMGT'[units - 1]}"
+        return str(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -32,10 +32,18 @@ from typing import NamedTuple
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.errors import ExitCode, InputError, OomcfgError
 from oomcfg.initscripts import INIT_TARGETS
-from oomcfg.model import DROPIN_NAME, MARKER, SYSCTL_FILE, Profile, RenderedFile, Service
+from oomcfg.model import (
+    DROPIN_NAME,
+    MARKER,
+    SYSCTL_FILE,
+    ManagedOOM,
+    Profile,
+    RenderedFile,
+    Service,
+)
 from oomcfg.render_check import RenderInvariantError, check_sysctl_text, check_unit_text
 from oomcfg.resources import profiles_dir
-from oomcfg.templating import template
+from oomcfg.templating import call_macro, template
 from oomcfg.units import (
     DIRECTIVE_BY_NAME,
     DIRECTIVES,
@@ -184,36 +192,52 @@ def _note(options: RenderOptions, code: tuple[str, str], message: str, profile: 
     )
 
 
-def service_values(svc: Service) -> Iterator[tuple[str, str, str]]:
-    """``(directive, value, dotted origin)`` for every setting ``svc`` makes, in file order."""
-    base = f"services.{svc.name}"
+def service_values(svc: Service) -> list[tuple[str, str, str]]:
+    """``(directive, value, field)`` for every setting ``svc`` makes, in file order.
+
+    ``field`` is the path below the service (``memory.max``); :func:`_dotted`
+    makes the full origin path only for a note (built eagerly, those strings
+    were a fifth of rendering 10,000 drop-ins, P4).
+    """
+    values: list[tuple[str, str, str]] = []
     if svc.oom_score_adj is not None:
         field_name = "tier" if svc.adj_source == "tier" else "oom_score_adj"
-        yield "OOMScoreAdjust", str(svc.oom_score_adj), f"{base}.{field_name}"
+        values.append(("OOMScoreAdjust", str(svc.oom_score_adj), field_name))
     if svc.oom_policy is not None:
-        yield "OOMPolicy", svc.oom_policy, f"{base}.oom_policy"
+        values.append(("OOMPolicy", svc.oom_policy, "oom_policy"))
     mem = svc.memory
     for directive, size, key in (
-        ("MemoryMin", mem.min, "min"), ("MemoryLow", mem.low, "low"),
-        ("MemoryHigh", mem.high, "high"), ("MemoryMax", mem.max, "max"),
-        ("MemorySwapMax", mem.swap_max, "swap_max"),
+        ("MemoryMin", mem.min, "memory.min"), ("MemoryLow", mem.low, "memory.low"),
+        ("MemoryHigh", mem.high, "memory.high"), ("MemoryMax", mem.max, "memory.max"),
+        ("MemorySwapMax", mem.swap_max, "memory.swap_max"),
     ):
         if size is not None:
-            yield directive, size.render(), f"{base}.memory.{key}"
-    yield from _managed_values(svc, f"{base}.managed_oom")
-
-
-def _managed_values(svc: Service, base: str) -> Iterator[tuple[str, str, str]]:
+            values.append((directive, size.render(), key))
     moom = svc.managed_oom
+    if (moom.swap is not None or moom.memory_pressure is not None
+            or moom.memory_pressure_limit is not None or moom.preference is not None):
+        values += _managed_values(moom)
+    return values
+
+
+def _managed_values(moom: ManagedOOM) -> list[tuple[str, str, str]]:
+    values: list[tuple[str, str, str]] = []
     if moom.swap is not None:
-        yield "ManagedOOMSwap", moom.swap, f"{base}.swap"
+        values.append(("ManagedOOMSwap", moom.swap, "managed_oom.swap"))
     if moom.memory_pressure is not None:
-        yield "ManagedOOMMemoryPressure", moom.memory_pressure, f"{base}.memory_pressure"
+        values.append(("ManagedOOMMemoryPressure", moom.memory_pressure,
+                       "managed_oom.memory_pressure"))
     if moom.memory_pressure_limit is not None:
-        limit = f"{moom.memory_pressure_limit}%"
-        yield "ManagedOOMMemoryPressureLimit", limit, f"{base}.memory_pressure_limit"
+        values.append(("ManagedOOMMemoryPressureLimit", f"{moom.memory_pressure_limit}%",
+                       "managed_oom.memory_pressure_limit"))
     if moom.preference is not None:
-        yield "ManagedOOMPreference", moom.preference, f"{base}.preference"
+        values.append(("ManagedOOMPreference", moom.preference, "managed_oom.preference"))
+    return values
+
+
+def _dotted(svc: Service, field_name: str) -> str:
+    """The origin path of one of ``svc``'s fields (``services.db.memory.max``)."""
+    return f"services.{svc.name}.{field_name}"
 
 
 @cache
@@ -228,11 +252,14 @@ def dropin_entries(
     profile: Profile, svc: Service, options: RenderOptions
 ) -> list[tuple[str, str]]:
     """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version."""
-    utype = unit_type(svc.unit)
-    as_is = _written_as_is(utype, options.systemd_version)
+    as_is = _written_as_is(unit_type(svc.unit), options.systemd_version)
+    values = service_values(svc)
+    if all(name in as_is for name, _, _ in values):  # the usual case: nothing to adjust
+        return [(name, value) for name, value, _ in values]
     entries: list[tuple[str, str]] = []
-    for name, value, dotted in service_values(svc):
-        spelled = name if name in as_is else _adjust(profile, svc, options, name, dotted)
+    for name, value, field_name in values:
+        spelled = name if name in as_is else _adjust(profile, svc, options, name,
+                                                        _dotted(svc, field_name))
         if spelled is not None:
             entries.append((spelled, value))
     return entries
@@ -269,12 +296,6 @@ def _scope_supported(profile: Profile, svc: Service, options: RenderOptions) -> 
     return False
 
 
-def _dropin_macro() -> Callable[..., object]:
-    """The ``dropin`` macro of ``systemd-dropin.conf.j2`` (compiled once, see templating)."""
-    macro: Callable[..., object] = template("systemd-dropin.conf.j2").module.dropin  # type: ignore[attr-defined]
-    return macro
-
-
 def render_dropin(
     profile: Profile, svc: Service, options: RenderOptions, sources: str
 ) -> RenderedFile | None:
@@ -292,7 +313,8 @@ def render_dropin(
     if not entries:
         return None
     path = f"{UNIT_DIR}/{dropin_dir(svc.unit)}/{DROPIN_NAME}"
-    content = str(_dropin_macro()(MARKER, sources, quoted(svc.name), svc.unit, section, entries))
+    content = call_macro("systemd-dropin.conf.j2", "dropin",
+                         (MARKER, sources, quoted(svc.name), svc.unit, section), entries)
     check_unit_text(content, path, section, entries)
     return RenderedFile(path=path, content=content, kind="systemd", unit=svc.unit)
 

@@ -15,8 +15,9 @@ import sys
 import jinja2
 import pytest
 
+from oomcfg import templating
 from oomcfg.model import MARKER
-from oomcfg.templating import environment, template
+from oomcfg.templating import call_macro, environment, template
 
 SETTINGS = [("", "vm.panic_on_oom", "0"), ("-", "kernel.panic", "10")]
 
@@ -69,3 +70,31 @@ def test_rendering_is_the_same_in_processes_with_different_hash_seeds() -> None:
     }
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())) > 5
+
+
+DROPIN_ARGS = (MARKER, '"a{0}}.yaml"', '"web"', "web.service", "Service")
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_call_macro_gives_exactly_what_the_macro_gives(count: int) -> None:
+    """The learned str.format pattern is only a shortcut: braces in values stay literal."""
+    dropin = template("systemd-dropin.conf.j2").module.dropin  # type: ignore[attr-defined]
+    for run in range(3):  # the first call learns the pattern, the later ones use it
+        pairs = [(f"Key{i}", f"{{{run}}}v{i}") for i in range(count)]
+        assert call_macro("systemd-dropin.conf.j2", "dropin", DROPIN_ARGS, pairs) == str(
+            dropin(*DROPIN_ARGS, pairs))
+
+
+def test_call_macro_keeps_calling_a_macro_that_changes_its_values(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A macro that filters or tests a value has no fixed pattern: Jinja renders every call."""
+    def shouting(*args: object) -> str:
+        *names, pairs = args
+        lines = [str(n).upper() for n in names] + [f"{k}={v}" for k, v in pairs]  # type: ignore[attr-defined]
+        return "\n".join(lines) + "\n"
+
+    monkeypatch.setattr(templating, "macro", lambda name, macro_name: shouting)
+    monkeypatch.setattr(templating, "_PATTERNS", {})
+    for word in ("a", "b"):
+        assert call_macro("t", "m", [word], [("K", word)]) == f"{word.upper()}\nK={word}\n"
+    assert templating._PATTERNS == {("t", "m", 1, 1): None}
