@@ -90,7 +90,6 @@ PASSTHROUGH_PATTERN = WORD_PATTERN
 #: splits integer vectors on any blank (proc_dointvec, kernel/sysctl.c) and
 #: prints them back separated by tabs.
 VALUE_PATTERN = rf"{WORD_PATTERN}(?: {WORD_PATTERN})*"
-VALUE_RE = re.compile(VALUE_PATTERN)
 #: The kernel reads at most PAGE_SIZE - 1 bytes of an integer vector
 #: (``__do_proc_dointvec``: "if (left > PAGE_SIZE - 1) left = PAGE_SIZE - 1"),
 #: silently dropping the rest; 4 KiB pages are the smallest Linux has.
