@@ -63,6 +63,8 @@ class EnumSpec(Spec):
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
         """The word, if it is one of ``values``."""
+        if type(node) is YScalar and node.value in self._set:
+            return node.value  # the usual case, without the checks that explain a bad one
         s = string_value(node, label, ctx, f"one of {self.allowed}")
         if s is None:
             return INVALID
@@ -192,9 +194,19 @@ class SizeSpec(Spec):
 
     def __init__(self, percent: bool = True) -> None:
         self.percent = percent
+        # Sizes already parsed, by their text: a fleet repeats a few dozen of them
+        # 17,000 times (P4). A Size is immutable, so one object serves them all.
+        self.parsed: dict[str, Size] = {}
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
         """A :class:`Size`, from a plain integer (bytes) or a string."""
+        if type(node) is YScalar and type(node.value) is str:
+            known = self.parsed.get(node.value)
+            if known is not None:
+                return known
+        return self._check(node, label, ctx)
+
+    def _check(self, node: YNode, label: str, ctx: Ctx) -> object:
         s = scalar(node, label, ctx, "a size such as 2G")
         if s is None:
             return INVALID
@@ -203,7 +215,8 @@ class SizeSpec(Spec):
             if type(value) is int and DECIMAL_RE.fullmatch(s.text):
                 return sizes.size_from_int(value)
             if isinstance(value, str):
-                return sizes.parse_size(value, percent=self.percent)
+                size = self.parsed[value] = sizes.parse_size(value, percent=self.percent)
+                return size
         except sizes.SizeError as err:
             return ctx.error("OC031", s, f"{label}: {err}", err.hint)
         if isinstance(value, bool):
@@ -250,6 +263,9 @@ class UnitSpec(Spec):
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
         """The unit name; whether its form fits ``scope:`` is checked after merging."""
+        if type(node) is YScalar and type(node.value) is str and (
+                node.value in units.UNIT_TYPES or units.unit_name_error(node.value) is None):
+            return node.value  # the usual case; the slow path below says what is wrong
         s = string_value(node, label, ctx, "a unit name such as 'ssh.service'")
         if s is None:
             return INVALID

@@ -168,6 +168,11 @@ class IntSpec(Spec):
 
     def check(self, node: YNode, label: str, ctx: Ctx) -> object:
         """Reject quoted, float, bool and non-decimal spellings, then check the range."""
+        if type(node) is YScalar:
+            value = node.value
+            if (type(value) is int and self.minimum <= value <= self.maximum
+                    and DECIMAL_RE.fullmatch(node.text)):
+                return value  # the usual case, without the checks that explain a bad one
         s = scalar(node, label, ctx, "an integer")
         if s is None:
             return INVALID
@@ -252,13 +257,17 @@ class MapSpec(Container):
         for key, value in m.items:
             field = fields.get(key.value) if isinstance(key.value, str) else None
             if field is None:
-                ctx.error("OC020", key, f"unknown key {key.text!r} in {self.what} "
-                          f"(allowed: {', '.join(self.names)})", did_you_mean(key.text, self.names))
+                self.unknown(key, ctx)
             else:
                 found.append((field, key, value))
         if self.required or self.exclusive:
             self._presence(m, {f.name for f, _, _ in found}, label, ctx)
         return found
+
+    def unknown(self, key: YScalar, ctx: Ctx) -> None:
+        """OC020 for a key this mapping does not have, with the nearest known one."""
+        ctx.error("OC020", key, f"unknown key {key.text!r} in {self.what} "
+                  f"(allowed: {', '.join(self.names)})", did_you_mean(key.text, self.names))
 
     def _presence(self, m: YMap, present: set[str], label: str | Path, ctx: Ctx) -> None:
         for name in self.required:
@@ -271,18 +280,30 @@ class MapSpec(Container):
                       f"set exactly one of {' or '.join(self.exclusive)}")
 
     def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
-        """Write each leaf under ``path + (key,)``; recurse into nested containers."""
-        out = ctx.out
-        file = ctx.file
-        leaves = self.leaves
-        for field, _, value in self.items(node, path, ctx):
-            name = field.name
+        """Write each leaf under ``path + (key,)``; recurse into nested containers.
+
+        The same checks as :meth:`items` in one pass over the pairs: this runs
+        for each of the 18,000 mappings of a 10,000-service profile (P3/P4).
+        """
+        if type(node) is not YMap:
+            self.items(node, path, ctx)  # reports what the node is instead
+            return
+        out, file, leaves, fields = ctx.out, ctx.file, self.leaves, self.fields
+        present = []
+        for key, value in node.items:
+            name = key.value
+            if type(name) is not str or name not in fields:
+                self.unknown(key, ctx)
+                continue
+            present.append(name)
             leaf = leaves.get(name)
             if leaf is None:
                 self.nested[name].walk(value, (*path, name), ctx)
             else:
                 out[(*path, name)] = (leaf.check(value, name, ctx),
                                       new_position(file, value.line, value.col))
+        if self.required or self.exclusive:
+            self._presence(node, set(present), path, ctx)
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
         """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
