@@ -4,8 +4,12 @@ Ranges come from the kernel's own handlers (Documentation/admin-guide/sysctl/vm.
 kernel.rst, and the ``extra1``/``extra2`` bounds in mm/ and kernel/ sysctl tables);
 where the kernel accepts more than makes sense (``oom_kill_allocating_task`` is
 "0 or non-zero") oomcfg asks for the canonical values. Unknown keys are only
-accepted as explicit pass-through (see :mod:`oomcfg.schema`), because a typo'd
-key in a sysctl.d file is silently ignored by systemd-sysctl.
+accepted as explicit pass-through (see :mod:`oomcfg.sysctl_spec`), because a
+typo'd key in a sysctl.d file is silently ignored by systemd-sysctl.
+
+A pass-through value is one or more words (``net.ipv4.tcp_rmem = 4096 87380
+6291456``); the word grammar here is shared by the loader, its JSON Schema and
+render's re-check of the written file, so the three cannot disagree.
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ MAX_KEY_LEN = 255
 WORD_PATTERN = r'[!"$-:<-\[\]-~]+'
 PASSTHROUGH_RE = re.compile(WORD_PATTERN)
 PASSTHROUGH_PATTERN = WORD_PATTERN
-#: A multi-value sysctl as rendered: tokens separated by single spaces, the
+#: A multi-value sysctl as rendered: words separated by single spaces, the
 #: canonical form of ``net.ipv4.tcp_rmem = 4096 87380 6291456``. The kernel
 #: splits integer vectors on any blank (proc_dointvec, kernel/sysctl.c) and
 #: prints them back separated by tabs.
