@@ -50,6 +50,16 @@ class ManifestEntry(NamedTuple):
     unit: str | None = None
 
 
+#: The manifest's on-disk format (docs/apply.md, "Ownership"). Version 1 (one
+#: JSON object per file) is still read: roots and generation records written
+#: before version 2 must keep working.
+MANIFEST_VERSION = 2
+#: A version-2 row's element types: path, sha256, mode, kind, unit (or null).
+_ROW_TYPES = frozenset(
+    {(str, str, int, str, str), (str, str, int, str, type(None))},
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """Everything oomcfg owns under a root, and the generation that wrote it."""
@@ -59,8 +69,7 @@ class Manifest:
 
     def to_data(self) -> dict[str, object]:
         """Plain JSON-able form (paths sorted, so an unchanged manifest is byte-identical)."""
-        files = {path: _entry_data(self.files[path]) for path in sorted(self.files)}
-        return {"version": 1, "generation": self.generation, "files": files}
+        return {"version": MANIFEST_VERSION, "generation": self.generation, "files": self._rows()}
 
     def to_json(self) -> str:
         """The manifest file's text: one line per file, sorted, diffable.
@@ -68,32 +77,65 @@ class Manifest:
         Built line by line because ``json.dumps(indent=...)`` falls back to the
         pure-Python encoder, which costs more than the rest of a no-op apply.
         """
-        lines = ",\n".join(
-            f"  {json.dumps(path)}: {json.dumps(_entry_data(self.files[path]), sort_keys=True)}"
-            for path in sorted(self.files)
-        )
-        head = f'{{"version": 1, "generation": {self.generation}, "files": {{'
-        return f"{head}\n{lines}\n}}}}\n" if lines else f"{head}}}}}\n"
+        lines = ",\n".join(map(json.dumps, self._rows()))
+        head = f'{{"version": {MANIFEST_VERSION}, "generation": {self.generation}, "files": ['
+        return f"{head}\n{lines}\n]}}\n" if lines else f"{head}]}}\n"
+
+    def _rows(self) -> list[list[object]]:
+        """``[path, sha256, mode, kind, unit]`` per file, sorted by path.
+
+        A row, not an object with named keys: every apply parses the whole
+        manifest, and at 10,000 files an object per entry (four keys each)
+        takes twice as long to parse and check as a list (performance.md P6).
+        """
+        return [[path, *self.files[path]] for path in sorted(self.files)]
 
     @classmethod
     def from_data(cls, data: object) -> Manifest:
-        """Rebuild from :meth:`to_data`'s form; ValueError/KeyError/TypeError if it is not one."""
-        if not isinstance(data, dict) or data.get("version") != 1:
-            raise ValueError("not an oomcfg manifest (version 1)")
-        files = {
-            str(path): ManifestEntry(
-                str(e["sha256"]),
-                int(e["mode"]),
-                str(e["kind"]),
-                None if e.get("unit") is None else str(e["unit"]),
-            )
-            for path, e in dict(data["files"]).items()
-        }
-        return cls(int(data["generation"]), files)
+        """Rebuild from :meth:`to_data`'s form (or version 1's).
+
+        Raises ValueError/KeyError/TypeError for anything else, so a corrupt
+        or foreign manifest is refused instead of half-trusted.
+        """
+        if not isinstance(data, dict) or data.get("version") not in (1, MANIFEST_VERSION):
+            raise ValueError(f"not an oomcfg manifest (version 1 or {MANIFEST_VERSION})")
+        parse = _entries_v1 if data["version"] == 1 else _entries_v2
+        generation = data["generation"]
+        if type(generation) is not int:
+            raise TypeError(f"generation is {generation!r}, not an integer")
+        return cls(generation, parse(data["files"]))
 
 
-def _entry_data(e: ManifestEntry) -> dict[str, object]:
-    return {"sha256": e.sha256, "mode": e.mode, "kind": e.kind, "unit": e.unit}
+def _entries_v2(rows: object) -> dict[str, ManifestEntry]:
+    """Version 2's ``files``: a list of ``[path, sha256, mode, kind, unit]`` rows.
+
+    Every row's element types are checked in one pass (a row of another
+    length, a string or a number where another type belongs is refused), and
+    a path listed twice is refused too: the manifest says who owns a file,
+    so an ambiguous one must not be half-trusted.
+    """
+    if type(rows) is not list:
+        raise TypeError("files is not a list of rows")
+    shapes = {tuple(map(type, row)) for row in rows}
+    if not _ROW_TYPES.issuperset(shapes):
+        raise TypeError("a row is not [path, sha256, mode, kind, unit]")
+    entries = {row[0]: ManifestEntry(row[1], row[2], row[3], row[4]) for row in rows}
+    if len(entries) != len(rows):
+        raise ValueError("a path is listed twice")
+    return entries
+
+
+def _entries_v1(files: object) -> dict[str, ManifestEntry]:
+    """Version 1's ``files``: ``{path: {sha256, mode, kind, unit}}``."""
+    return {
+        str(path): ManifestEntry(
+            str(e["sha256"]),
+            int(e["mode"]),
+            str(e["kind"]),
+            None if e.get("unit") is None else str(e["unit"]),
+        )
+        for path, e in dict(files).items()  # type: ignore[call-overload]
+    }
 
 
 class Change(NamedTuple):

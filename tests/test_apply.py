@@ -52,7 +52,7 @@ def test_first_apply_writes_files_manifest_and_record_with_safe_modes(tmp_path: 
     assert tree[SYSCTL][1] == TUNE.content.encode()
     manifest = json.loads(tree[MANIFEST][1])
     assert manifest["generation"] == 1
-    assert sorted(manifest["files"]) == sorted([WEB.path, DB.path, SYSCTL])
+    assert [row[0] for row in manifest["files"]] == sorted([WEB.path, DB.path, SYSCTL])
     assert "var/lib/oomcfg/generations/1.json" in tree
     assert not [p for p in tree if ".oomcfg-" in p]  # no temp file left behind
     notes = outcome.effects.notes
@@ -113,7 +113,7 @@ def test_force_overwrites_foreign_file_and_rollback_restores_it(tmp_path: Path) 
     assert result.restored == ((WEB.path, "restored"),)
     assert theirs.read_text() == "[Service]\nOOMScoreAdjust=-900\n"
     after = snapshot(tmp_path)
-    assert json.loads(after[MANIFEST][1]) == {"version": 1, "generation": 0, "files": {}}
+    assert json.loads(after[MANIFEST][1]) == {"version": 2, "generation": 0, "files": []}
     assert {k: v for k, v in after.items() if not k.startswith("var")} == before
 
 
@@ -131,7 +131,8 @@ def test_files_no_longer_produced_are_purged_with_their_empty_dir(tmp_path: Path
     outcome = apply(tmp_path, [WEB, TUNE])
     assert [(c.path, c.action) for c in outcome.plan.writes] == [(DB.path, "remove")]
     assert not (tmp_path / "etc/systemd/system/db.service.d").exists()
-    assert DB.path not in json.loads((tmp_path / MANIFEST).read_text())["files"]
+    rows = json.loads((tmp_path / MANIFEST).read_text())["files"]
+    assert DB.path not in [row[0] for row in rows]
     run_rollback(Host(tmp_path), FAST)
     assert (tmp_path / DB.path).read_bytes() == DB.content.encode()
 
@@ -198,11 +199,34 @@ def test_dry_run_and_check_write_nothing(tmp_path: Path) -> None:
     assert apply(tmp_path, [WEB], check=True).exit_code == ExitCode.OK
 
 
-def test_corrupt_manifest_is_an_environment_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"version": 2, "generation": 1, "files": [["etc/x.conf", "00", "420", "systemd", null]]}',
+        '{"version": 2, "generation": 1, "files": {"etc/x.conf": ["00", 420, "systemd", null]}}',
+    ],
+)
+def test_corrupt_manifest_is_an_environment_error(tmp_path: Path, text: str) -> None:
     (tmp_path / "var/lib/oomcfg").mkdir(parents=True)
-    (tmp_path / MANIFEST).write_text("{not json")
+    (tmp_path / MANIFEST).write_text(text)
+    before = snapshot(tmp_path)
     with pytest.raises(EnvironmentProblem, match="not a valid oomcfg manifest"):
         apply(tmp_path, [WEB])
+    assert snapshot(tmp_path) == before
+
+
+def test_a_root_managed_by_an_older_oomcfg_keeps_its_ownership(tmp_path: Path) -> None:
+    # Version 1 manifests (one object per file) from earlier releases are read:
+    # the files stay ours (same, no conflict), and the next write upgrades it.
+    apply(tmp_path, [WEB, DB])
+    rows = json.loads((tmp_path / MANIFEST).read_text())["files"]
+    v1 = {path: {"sha256": d, "mode": m, "kind": k, "unit": u} for path, d, m, k, u in rows}
+    (tmp_path / MANIFEST).write_text(json.dumps({"version": 1, "generation": 1, "files": v1}))
+    assert apply(tmp_path, [WEB, DB]).plan.is_noop
+    outcome = apply(tmp_path, [WEB])
+    assert [(c.path, c.action) for c in outcome.plan.writes] == [(DB.path, "remove")]
+    assert json.loads((tmp_path / MANIFEST).read_text())["version"] == 2
 
 
 def test_rollback_walks_back_generation_by_generation(tmp_path: Path) -> None:

@@ -93,8 +93,8 @@ def test_parallel_applies_serialise_and_leave_a_consistent_root(tmp_path: Path, 
     assert results == [(0, "")] * 3
     manifest = json.loads((root / "var/lib/oomcfg/manifest.json").read_text())
     assert manifest["generation"] == 3  # three transactions, one after another
-    for path, entry in manifest["files"].items():
-        assert hashlib.sha256((root / path).read_bytes()).hexdigest() == entry["sha256"]
+    for path, digest, *_mode_kind_unit in manifest["files"]:
+        assert hashlib.sha256((root / path).read_bytes()).hexdigest() == digest
     assert sorted(os.listdir(root / "var/lib/oomcfg/generations")) == ["1.json", "2.json", "3.json"]
 
 

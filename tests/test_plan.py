@@ -174,3 +174,55 @@ def test_manifest_json_round_trip_is_stable() -> None:
     assert Manifest.from_data(json.loads(text)).to_json() == text
     with pytest.raises(ValueError, match="not an oomcfg manifest"):
         Manifest.from_data({"version": 99})
+
+
+def test_manifest_is_one_row_per_file_sorted_by_path() -> None:
+    text = owned(dropin(), sysctl(), generation=7).to_json()
+    lines = text.splitlines()
+    assert lines[0] == '{"version": 2, "generation": 7, "files": ['
+    assert json.loads(lines[1].rstrip(",")) == [
+        SYSCTL,
+        sha256(sysctl().content.encode()),
+        0o644,
+        "sysctl",
+        None,
+    ]
+    assert json.loads(lines[2])[0::2] == [DROPIN, 0o644, "web.service"]
+    assert lines[3] == "]}"
+    assert Manifest().to_json() == '{"version": 2, "generation": 0, "files": []}\n'
+
+
+def test_a_version_1_manifest_from_an_older_oomcfg_is_still_read() -> None:
+    digest = sha256(b"x")
+    v1 = {
+        "version": 1,
+        "generation": 4,
+        "files": {
+            DROPIN: {"sha256": digest, "mode": 420, "kind": "systemd", "unit": "web.service"}
+        },
+    }
+    expected = Manifest(4, {DROPIN: ManifestEntry(digest, 0o644, "systemd", "web.service")})
+    assert Manifest.from_data(v1) == expected
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {DROPIN: ["0" * 64, 420, "systemd", None]},  # version 1's shape under version 2
+        [[DROPIN, "0" * 64, 420, "systemd"]],  # a field short
+        [[DROPIN, "0" * 64, "420", "systemd", None]],  # mode as text
+        [[DROPIN, "0" * 64, True, "systemd", None]],  # a bool is no mode
+        [[DROPIN, None, 420, "systemd", None]],  # no digest
+        ["abcde"],  # five characters are not a row
+        [7],
+        [[DROPIN, "0" * 64, 420, "systemd", None], [DROPIN, "1" * 64, 420, "systemd", None]],
+    ],
+)
+def test_a_corrupt_version_2_manifest_is_refused_not_half_trusted(files: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Manifest.from_data({"version": 2, "generation": 1, "files": files})
+
+
+def test_a_manifest_generation_must_be_an_integer() -> None:
+    with pytest.raises(TypeError, match="generation"):
+        Manifest.from_data({"version": 2, "generation": "1", "files": []})
