@@ -12,6 +12,7 @@ A PID that vanished at any step is skipped: never drift (bad-inputs.md,
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Iterable
@@ -35,7 +36,12 @@ from oomcfg.model import Service
 #: One read returns a whole small /proc file (stat, oom_score_adj, cgroup, status are
 #: generated in one go, proc(5)); a longer one is read on until EOF.
 _CHUNK = 4096
-_RDONLY = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
+#: O_NONBLOCK: a FIFO planted in a --proc/--root fixture opens at once instead of
+#: blocking validate forever (procfs files ignore the flag, fifo(7) does not).
+_RDONLY = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
+#: No /proc/PID file oomcfg reads comes near this; a symlink to /dev/zero in a
+#: fixture would otherwise be read until memory runs out.
+_MAX_BYTES = 1 << 20
 
 
 class ProcFiles:
@@ -76,13 +82,17 @@ def _read_all(fd: int) -> bytes:
     These files are generated whole on the first read (seq_file), so a short
     read is the end; procps reads /proc/PID files the same way (a read that
     does not fill its buffer ends the loop). A file longer than the buffer is
-    read on until EOF.
+    read on until EOF, up to :data:`_MAX_BYTES` (then EFBIG: unreadable).
     """
     data = os.read(fd, _CHUNK)
     if len(data) < _CHUNK:
         return data
     parts = [data]
+    size = len(data)
     while chunk := os.read(fd, _CHUNK):
+        size += len(chunk)
+        if size > _MAX_BYTES:
+            raise OSError(errno.EFBIG, f"more than {_MAX_BYTES} bytes: not a /proc file")
         parts.append(chunk)
     return b"".join(parts)
 
