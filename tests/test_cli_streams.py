@@ -25,9 +25,10 @@ CLOSED = "standard output is closed"
 
 def run(args: list[str], **streams: object) -> subprocess.CompletedProcess[bytes]:
     """``python -m oomcfg ARGS`` with the given stdin/stdout/stderr (fds, files or None)."""
-    return subprocess.run(  # noqa: PLW1510 - the exit code is what is asserted
+    done: subprocess.CompletedProcess[bytes] = subprocess.run(  # noqa: PLW1510 - asserted
         [sys.executable, "-m", "oomcfg", *args], timeout=60, **streams  # type: ignore[call-overload]
     )
+    return done
 
 
 def run_closed(args: list[str], fd: int) -> subprocess.CompletedProcess[bytes]:
