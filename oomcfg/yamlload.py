@@ -72,6 +72,7 @@ from oomcfg.diagnostics import Diagnostic, Position
 from oomcfg.yamlbytes import check_text, decode, read_regular
 from oomcfg.yamlcodes import CODES, MAX_BYTES, MAX_DEPTH, diag
 from oomcfg.yamlcore import NUMERIC_START, WORDS, resolve_plain, tag_text
+from oomcfg.yamlfast import scan
 from oomcfg.yamlnodes import YMap, YNode, YScalar, YSeq, key_id, new_map, new_scalar
 
 #: The public API; the codes, limits and :func:`resolve_plain` live in the
@@ -376,18 +377,23 @@ def _char_at(data: bytes, line: int, column: int) -> str:
     return text[column] if column < len(text) else ""
 
 
-def _parse(data: bytes, path: str, diags: list[Diagnostic]) -> YNode | None:
-    """Build the tree from events with the garbage collector paused.
+def _parse(data: bytes, text: str, path: str, diags: list[Diagnostic]) -> YNode | None:
+    """Build the tree with the garbage collector paused: the plain way, else from events.
 
-    The walk allocates hundreds of thousands of small objects, none of them
-    garbage; the collector would scan them again and again (measured on a
+    :func:`oomcfg.yamlfast.scan` reads a file made only of plain block
+    mappings in about half the time; anything else (and anything that needs
+    a diagnostic) it leaves to libyaml's events, read here. The walk
+    allocates hundreds of thousands of small objects, none of them garbage;
+    the collector would scan them again and again (measured on a
     10,000-service profile: 1.07 s with it running, 0.73 s paused).
     """
     builder = _Builder(path)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        root = builder.feed(_events(data))
+        root = scan(text)
+        if root is None:
+            root = builder.feed(_events(data))
     except yaml.YAMLError as error:
         diags.extend(builder.diags)
         last = _syntax_error(error, path, data)
@@ -415,7 +421,7 @@ def load_yaml(data: bytes, path: str) -> tuple[YNode | None, list[Diagnostic]]:
     if not check_text(text, path, diags) or not decoded:
         diags.sort(key=Diagnostic.sort_key)
         return None, diags
-    root = _parse(data, path, diags)
+    root = _parse(data, text, path, diags)
     if isinstance(root, YScalar) and root.value is None and not root.text and not root.quoted:
         root = None  # a lone '---' is an empty document, like an empty file
     diags.sort(key=Diagnostic.sort_key)

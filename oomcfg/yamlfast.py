@@ -1,0 +1,185 @@
+"""A line scanner for the plain YAML that big profiles are made of; libyaml does the rest.
+
+Reading a 10,000-service profile through libyaml's event stream costs about
+three times what the profile's checks cost: every event is a Python object
+with two marks, and the tree is built from them one call at a time (P3/P4).
+Yet a generated fleet profile uses a small corner of YAML: block mappings of
+``key: value`` lines, one-line flow mappings (``{high: 192M, max: 256M}``),
+plain and simply quoted scalars, and comments. This module reads exactly that
+corner with one regular expression per line and builds the same tree
+:mod:`oomcfg.yamlload` builds (same nodes, values, texts and positions).
+
+It is a shortcut, never a second parser: :func:`scan` returns None as soon as
+a line is outside the corner (a sequence, a block scalar, a multi-line or
+spaced plain scalar, an escape, a tab, a CR, a non-ASCII character, an
+anchor, a tag, a directive, a document marker, an empty value, odd
+indentation) or would need a diagnostic (a duplicate key, a key that is not a
+string, an integer too long to convert). The caller then parses the whole
+file with libyaml, which reports every problem at its position. Whatever this
+module accepts is valid YAML whose tree is fully determined by the rules
+below; ``tests/test_yamlfast.py`` checks it against libyaml's tree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from oomcfg.yamlcodes import MAX_DEPTH
+from oomcfg.yamlcore import NUMERIC_START, WORDS, resolve_plain
+from oomcfg.yamlnodes import YMap, YNode, YScalar, new_map
+
+# YAML 1.2.2 section 7.3.3 (plain scalars): a plain scalar may not start with an
+# indicator; these characters are a safe subset that never starts or ends a token,
+# never needs ": " or " #" rules, and never continues onto the next line.
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+_PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*"
+# Section 7.3.1/7.3.2: quoted scalars without escapes, without line breaks.
+_QUOTED = r"\"[^\"\\]*\"|'[^']*'"
+_FLOW_ITEM = rf"{_KEY}: +{_PLAIN}"
+_FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
+#: One line: indentation, then nothing, or ``key:`` with an optional value; then
+#: an optional comment, which needs a space before its ``#`` (section 6.6).
+_LINE = re.compile(
+    rf"( *)(?:({_KEY}):(?: +(?:({_PLAIN})|({_QUOTED})|({_FLOW})))?(?: +(?:#.*)?)?|(?:#.*)?)"
+)
+_make = tuple.__new__
+
+
+class _OutsideError(Exception):
+    """The text leaves the corner this scanner reads: libyaml must parse it."""
+
+
+def scan(text: str) -> YNode | None:
+    """The tree of ``text`` if it is in the plain corner (see the module doc), else None."""
+    if not text.isascii() or "\t" in text or "\r" in text:
+        return None
+    try:
+        return _scan(text)
+    except _OutsideError:
+        return None
+
+
+def _scan(text: str) -> YNode:
+    """Read every line into nested block mappings, closing them as indentation drops.
+
+    One loop with the common work inlined, on purpose: a call per scalar
+    costs more than libyaml's own work per event, and this runs for 40,000
+    lines of a 10,000-service profile. ``stack`` holds the open mappings as
+    ``[indent, line, items, keys]``; ``pending`` says the last key had no
+    value, so the next key line must open a nested mapping.
+    """
+    stack: list[list[Any]] = []
+    pending = False
+    numbers: dict[str, object] = {}
+    match, make = _LINE.fullmatch, _make
+    for number, line in enumerate(text.split("\n"), 1):
+        found = match(line)
+        if found is None:
+            raise _OutsideError
+        key = found[2]
+        if key is None:
+            continue  # a blank or comment line
+        indent = len(found[1])
+        if pending or not stack:
+            if (stack and indent <= stack[-1][0]) or len(stack) >= MAX_DEPTH:
+                raise _OutsideError  # ``key:`` with an empty value, or too deep for this path
+            stack.append([indent, number, [], set()])
+            pending = False
+        elif indent != stack[-1][0]:
+            _close_to(stack, indent)
+        items = _add_key(stack[-1], key, number, indent + 1)
+        value = found[3]
+        if value is not None:
+            items.append(_plain(value, number, found.start(3) + 1, numbers))
+        elif found[4] is not None:
+            inner = found[4][1:-1]
+            items.append(make(YScalar, (inner, inner, True, number, found.start(4) + 1)))
+        elif found[5] is not None:
+            items.append(_flow(found[5], number, found.start(5), numbers))
+        else:
+            pending = True
+    if pending or not stack:
+        raise _OutsideError  # a key without a value at the end, or no mapping at all
+    _close_to(stack, stack[0][0])
+    return _finish(stack[0])
+
+
+#: libyaml refuses an implicit key longer than 1024 characters (YAML 1.2.2
+#: section 7.4); a key near that length is left to it.
+_MAX_KEY = 1000
+
+
+def _add_key(mapping: list[Any], key: str, line: int, col: int) -> list[YNode]:
+    """Append ``key`` to an open mapping; a repeated or non-string key is libyaml's to report."""
+    seen: set[str] = mapping[3]
+    if key in seen or len(key) > _MAX_KEY or key in WORDS or key[0] in NUMERIC_START:
+        raise _OutsideError  # NUMERIC_START: a key such as 0x10 may not be a string
+    seen.add(key)
+    items: list[YNode] = mapping[2]
+    items.append(_make(YScalar, (key, key, False, line, col)))
+    return items
+
+
+def _close_to(stack: list[list[Any]], indent: int) -> None:
+    """End the mappings deeper than ``indent``; each becomes its parent's last value."""
+    while indent < stack[-1][0]:
+        done = stack.pop()
+        if not stack:
+            raise _OutsideError  # a line left of the root mapping
+        stack[-1][2].append(_finish(done))
+    if indent != stack[-1][0]:
+        raise _OutsideError  # indentation that matches no open mapping
+
+
+def _finish(done: list[Any]) -> YMap:
+    """The finished mapping ``[indent, line, items, keys]``: its keys are checked already."""
+    items = done[2]
+    return new_map(tuple(zip(items[::2], items[1::2], strict=True)), done[1], done[0] + 1)
+
+
+def _plain(text: str, line: int, col: int, numbers: dict[str, object]) -> YScalar:
+    """A plain scalar with its core-schema value (section 10.3.2), as yamlload resolves it.
+
+    ``numbers`` remembers texts that start like a number (``192M`` is a string,
+    ``500`` an int): a fleet repeats a few dozen of them thousands of times.
+    """
+    value = WORDS.get(text, text)
+    if value is text and text[0] in NUMERIC_START:
+        value = numbers.get(text, _UNSEEN)
+        if value is _UNSEEN:
+            value = numbers[text] = _number(text)
+    return _make(YScalar, (value, text, False, line, col))
+
+
+_UNSEEN = object()
+
+
+def _number(text: str) -> object:
+    """A plain scalar's core-schema value (section 10.3.2), as yamlload resolves it."""
+    try:
+        return resolve_plain(text)
+    except ValueError:  # too many digits: libyaml's path reports OC012
+        raise _OutsideError from None
+
+
+def _flow(text: str, line: int, start: int, numbers: dict[str, object]) -> YMap:
+    """A one-line flow mapping, already matched by ``_FLOW``, at 0-based column ``start``.
+
+    Split with string methods rather than a second regular expression: the
+    pattern guarantees ``key: value`` items separated by commas, neither part
+    holding a space, colon or comma.
+    """
+    mapping: list[Any] = [start, line, [], set()]
+    inner = text[1:-1]
+    col = start + 2  # the 1-based column of the first character inside the braces
+    if inner.strip(" "):
+        for part in inner.split(","):
+            key_at = col + len(part) - len(part.lstrip(" "))
+            key, _, rest = part.strip(" ").partition(":")
+            value = rest.lstrip(" ")
+            items = _add_key(mapping, key, line, key_at)
+            value_at = key_at + len(key) + 1 + len(rest) - len(value)
+            items.append(_plain(value.rstrip(" "), line, value_at, numbers))
+            col += len(part) + 1
+    return _finish(mapping)

@@ -1,0 +1,154 @@
+"""Spec for the plain-YAML line scanner: it reads libyaml's tree exactly, or declines.
+
+``scan(text)`` is a shortcut for big profiles; correctness means: whenever it
+returns a tree, libyaml's event stream (through the loader's own builder)
+gives the same tree (values, texts, quoting, every line and column) and no
+diagnostic. Everything else must be declined (None), so libyaml reports it.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from oomcfg.yamlcodes import MAX_DEPTH
+from oomcfg.yamlfast import scan
+from oomcfg.yamlload import YNode, _Builder, _events, load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from inputs import profile_text  # type: ignore[import-not-found]  # noqa: E402
+
+
+def libyaml_tree(text: str) -> YNode | None:
+    """libyaml's tree for ``text`` if it has no diagnostic at all, else None."""
+    builder = _Builder("p.yaml")
+    try:
+        root = builder.feed(_events(text.encode()))
+    except yaml.YAMLError:
+        return None
+    return None if builder.diags else root
+
+
+def agrees(text: str) -> bool:
+    """The contract: a tree from scan() is libyaml's tree, and libyaml found nothing wrong."""
+    fast = scan(text)
+    return fast is None or fast == libyaml_tree(text)
+
+
+SAMPLE = """\
+# a fleet
+oomcfg: 1
+description: "bench: 'quoted' # not a comment"
+note: 'it is "single" quoted'
+sysctl:
+  vm.panic_on_oom: 0   # trailing comment
+  kernel.panic: 10
+services:
+
+  svc-00001:
+    unit: svc-00001.service
+    tier: standard
+    memory: {high: 192M, max: 256M, swap_max: 0}
+  # a comment at another indentation
+  web:
+      unit: web@main.service
+      oom_score_adj: -500
+      managed_oom: { memory_pressure: kill ,memory_pressure_limit:  60% }
+      init:
+        pidfile: /run/web.pid
+        comm: +5
+  empty: {}
+last: .inf
+"""
+
+
+def test_a_plain_profile_is_read_exactly_as_libyaml_reads_it() -> None:
+    fast = scan(SAMPLE)
+    assert fast is not None
+    assert fast == libyaml_tree(SAMPLE)
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 1000])
+def test_generated_fleet_profiles_take_the_fast_path_and_agree(n: int) -> None:
+    text = profile_text(n)
+    assert scan(text) is not None
+    assert agrees(text)
+
+
+@pytest.mark.parametrize("text", [
+    "",  # no document
+    "# only a comment\n",
+    "a: 1\na: 2\n",  # duplicate key: OC005 is libyaml's path's to report
+    "a: {b: 1, b: 2}\n",
+    "a: &x 1\n", "a: *x\n", "a: !!str 1\n", "%YAML 1.2\n---\na: 1\n",
+    "---\na: 1\n", "a: 1\n---\nb: 2\n", "a: 1\n...\n",
+    "a:\n", "a:\nb: 1\n", "a:\n  b:\n",  # empty values
+    "a: b#c\n", "a: b # c\nd:e\n", "a: 'it''s'\n", 'a: "tab\\tescape"\n',
+    "a: x\n  y\n",  # multi-line plain scalar
+    "a: b c\n", "a: [1, 2]\n", "a:\n- 1\n", "a: |\n  text\n", "a: >\n  text\n",
+    "a: {b: 1,}\n", "a: {b: {c: 1}}\n", "a: {b: 1}\n  c: 2\n",
+    "a:\n    b: 1\n  c: 2\n",  # indentation that matches no mapping
+    "  a: 1\nb: 2\n",  # a line left of the root mapping
+    "a: 1\r\nb: 2\r\n", "a:\t1\n", "a: caf\u00e9\n",
+    "1: one\n", "true: yes\n", "null: x\n", "0x10: x\n", "a: {1: x}\n",
+    "a: " + "9" * 5000 + "\n",  # too long to convert: OC012
+    "k" * 1100 + ": 1\n",  # libyaml's 1024-character key limit
+    "a: -\n", "a: @x\n", "a: %x\n", "a: `x`\n", "? a\n: 1\n",
+])
+def test_anything_outside_the_plain_corner_is_left_to_libyaml(text: str) -> None:
+    assert scan(text) is None
+
+
+def nested(levels: int) -> str:
+    """``levels`` block mappings, one inside the other."""
+    return "".join(f"{'  ' * i}k{i}:\n" for i in range(levels - 1)) + "  " * (levels - 1) + "x: 1\n"
+
+
+def test_nesting_deeper_than_the_limit_is_left_to_libyaml() -> None:
+    assert scan(nested(MAX_DEPTH + 1)) is None
+    assert scan(nested(MAX_DEPTH)) is not None
+    assert agrees(nested(MAX_DEPTH))
+
+
+def test_the_loader_gives_the_same_result_on_either_path() -> None:
+    """load_yaml() takes the fast path for SAMPLE; its answer is the libyaml one."""
+    root, diags = load_yaml(SAMPLE.encode(), "p.yaml")
+    assert (root, diags) == (libyaml_tree(SAMPLE), [])
+
+
+def test_shipped_presets_and_test_profiles_agree_with_libyaml() -> None:
+    files = [*(ROOT / "profiles").glob("*.yaml"), *(ROOT / "tests").rglob("*.yaml")]
+    assert len(files) > 5
+    for path in files:
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert agrees(text), path
+
+
+#: Characters that change what YAML means, for the mutation test below.
+_SIGNIFICANT = [*" :#,{}[]'\"-?!&*|>%@`\n\t.0aZ~", "  ", ": ", " #", "\n  "]
+
+
+def test_random_mutations_never_make_the_two_paths_disagree() -> None:
+    """Thousands of near-profiles: each one is read as libyaml reads it, or declined."""
+    rng = random.Random(20261126)
+    accepted = 0
+    for _ in range(4000):
+        chars = list(SAMPLE)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(chars))
+            action = rng.random()
+            if action < 0.4:
+                chars[at] = rng.choice(_SIGNIFICANT)
+            elif action < 0.7:
+                chars.insert(at, rng.choice(_SIGNIFICANT))
+            else:
+                del chars[at]
+        text = "".join(chars)
+        assert agrees(text), text
+        accepted += scan(text) is not None
+    assert accepted > 400  # the test exercises the fast path, not only refusals
