@@ -17,7 +17,13 @@ there too: a documented exit code, never a traceback. So:
   SIGPIPE");
 * standard input or standard error missing -> ``/dev/null``, and write
   errors on standard error are dropped: the exit code is then the only
-  channel left, and it must still be the documented one.
+  channel left, and it must still be the documented one;
+* text standard output cannot encode -> never a UnicodeEncodeError: with a
+  UTF-8 stream, a non-UTF-8 file name (which Python decodes to surrogates,
+  PEP 383) is written back as its original bytes, as ``ls`` does; with any
+  other encoding (``PYTHONIOENCODING=ascii``, a Latin-1 locale), what it
+  cannot show is written as a ``\\xNN`` escape, as Python already does on
+  standard error.
 
 Only :mod:`oomcfg.entry` installs this (the console script and ``python -m
 oomcfg``); in-process tests keep their own captured streams.
@@ -110,8 +116,18 @@ def guard_streams() -> int | None:
         sys.stderr.write("oomcfg: standard output is closed; nothing was done "
                          "(redirect it to a file or /dev/null instead of closing it)\n")
         return OUTPUT_EXIT
+    _never_unencodable(sys.stdout)
     sys.stdout = _GuardedOutput(sys.stdout)
     return None
+
+
+def _never_unencodable(stream: TextIO) -> None:
+    """Choose the stream's ``errors`` so no character can raise (module docstring)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    errors = "surrogateescape" if encoding in ("utf8", "utf8sig") else "backslashreplace"
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:  # a real TextIOWrapper; anything else is left as it is
+        reconfigure(errors=errors)
 
 
 def _devnull(mode: Literal["r", "w"]) -> TextIO:

@@ -121,3 +121,37 @@ def test_closed_stdin_apply_does_not_crash(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert b"Traceback" not in done.stderr
     assert (tmp_path / "etc/sysctl.d/90-oomcfg.conf").is_file()
+
+
+# --- an output encoding that cannot show everything -------------------------------------------
+
+
+def run_encoded(args: list[str], encoding: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    return run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+
+
+def test_ascii_stdout_escapes_what_it_cannot_show(tmp_path: Path) -> None:
+    """Was exit 70 (UnicodeEncodeError) for --explain of a profile with 'café'."""
+    (tmp_path / "p.yaml").write_text('oomcfg: 1\ndescription: "café"\n'
+                                     "sysctl: {vm.swappiness: 10}\n", encoding="utf-8")
+    done = run_encoded(["render", "--explain", "p.yaml"], "ascii", tmp_path)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"vm.swappiness = 10" in done.stdout
+
+
+def test_ascii_stdout_with_a_non_utf8_file_name(tmp_path: Path) -> None:
+    name = os.fsdecode(b"bad\xff.service")
+    (tmp_path / name).write_text("[Service]\nOOMScoreAdjust=abc\n")
+    done = run_encoded(["lint", name], "ascii", tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith(b"bad\\udcff.service:2:1: error[OC144]")
+
+
+def test_strict_utf8_stdout_writes_a_non_utf8_file_name_as_its_bytes(tmp_path: Path) -> None:
+    """Was exit 70 in a UTF-8 locale whose stdout errors are 'strict' (en_US.UTF-8)."""
+    name = os.fsdecode(b"bad\xff.service")
+    (tmp_path / name).write_text("[Service]\nOOMScoreAdjust=abc\n")
+    done = run_encoded(["lint", name], "utf-8:strict", tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith(b"bad\xff.service:2:1: error[OC144]")
