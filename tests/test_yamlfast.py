@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from oomcfg.yamlcodes import MAX_DEPTH
+from oomcfg.yamlevents import _Builder, _events
 from oomcfg.yamlfast import scan
-from oomcfg.yamlload import YNode, _Builder, _events, load_yaml
+from oomcfg.yamlload import YNode, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))

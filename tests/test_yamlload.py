@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import pytest
 
-from oomcfg import yamlload
+from oomcfg import yamlevents
 from oomcfg.yamlload import (
     CODES,
     MAX_BYTES,
@@ -204,7 +204,7 @@ def _must_not_parse(data: bytes) -> NoReturn:
 
 def test_file_over_the_size_cap_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     data = b"a: [" + b"x, " * (MAX_BYTES // 3) + b"]\n"
-    monkeypatch.setattr(yamlload, "_events", _must_not_parse)
+    monkeypatch.setattr(yamlevents, "_events", _must_not_parse)
     node, diags = load_yaml(data, "p.yaml")
     assert node is None
     assert [(d.code, str(d.pos)) for d in diags] == [("OC001", "p.yaml")]
@@ -543,7 +543,7 @@ def test_every_diagnostic_carries_slug_and_hint_and_comes_sorted() -> None:
 def test_pure_python_parser_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
     src = "a: &x 1\nb: *x\nc: !!str 2\nd: {k: 1, k: 2}\ne: [no, 0o17]\n---\nf: 1\n"
     with_libyaml = load_yaml(src.encode(), "p.yaml")
-    monkeypatch.setattr(yamlload, "_CParser", None)
+    monkeypatch.setattr(yamlevents, "_CParser", None)
     assert load_yaml(src.encode(), "p.yaml") == with_libyaml
     assert problems("a: [1, 2\n") == [("OC004", 2, 1)]
 
