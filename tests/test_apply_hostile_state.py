@@ -1,0 +1,90 @@
+"""``apply``/``rollback`` on a root whose own records (``var/lib/oomcfg``) are not files.
+
+Found by hand: a directory, a FIFO or a link to ``/dev/zero`` where the
+manifest or a generation record belongs gives exit 70, a hang, or memory
+growth until MemoryError -- in the apply/host modules (oomcfg/apply.py,
+rollback.py, host.py), which other helpers own. Each is an xfail test (strict:
+it turns into a failure the day it is fixed, so the marker gets removed) run
+in a subprocess with a timeout and an address-space limit, so the suite
+neither hangs nor eats the machine's memory. The behaviour asked for is that
+of every other unsafe target: exit 4, a message naming the path, nothing
+written.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oomcfg.resources import profiles_dir
+
+PRESET = str(profiles_dir() / "base-server.yaml")
+STATE = "var/lib/oomcfg"
+REASON = ("apply/rollback read var/lib/oomcfg records without checking the file type: "
+          "a directory is exit 70 (IsADirectoryError), a FIFO blocks, /dev/zero eats memory")
+
+
+def limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def oomcfg(*args: str, timeout: float = 3) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True,
+            check=False, timeout=timeout, preexec_fn=limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"oomcfg {' '.join(args)} hung (> {timeout} s)")
+
+
+def plant(path: Path, what: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    if what == "dir":
+        path.mkdir()
+    elif what == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(what)
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() and not p.is_symlink()
+                                       else None)
+            for p in sorted(root.rglob("*"))}
+
+
+def assert_refused(done: subprocess.CompletedProcess[str], name: str) -> None:
+    assert done.returncode == 4, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert name in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize("what", ["dir", "fifo", "/dev/zero"])
+def test_apply_with_a_manifest_that_is_not_a_file(tmp_path: Path, what: str) -> None:
+    """Reproducer: mkdir -p R/var/lib/oomcfg/manifest.json; oomcfg apply base-server --root R."""
+    plant(tmp_path / STATE / "manifest.json", what)
+    before = snapshot(tmp_path)
+    done = oomcfg("apply", PRESET, "--root", str(tmp_path), "--no-live")
+    assert_refused(done, "manifest.json")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.xfail(strict=True, reason=REASON)
+@pytest.mark.parametrize("what", ["dir", "fifo"])
+def test_rollback_with_a_generation_record_that_is_not_a_file(tmp_path: Path, what: str) -> None:
+    """Reproducer: apply once, replace R/var/lib/oomcfg/generations/1.json by a directory,
+    oomcfg rollback --root R."""
+    assert oomcfg("apply", PRESET, "--root", str(tmp_path), "--no-live", timeout=60).returncode == 0
+    plant(tmp_path / STATE / "generations" / "1.json", what)
+    before = snapshot(tmp_path)
+    done = oomcfg("rollback", "--root", str(tmp_path))
+    assert_refused(done, "1.json")
+    assert snapshot(tmp_path) == before
