@@ -104,6 +104,46 @@ def test_read_state_tells_files_symlinks_and_others_apart(tmp_path: Path) -> Non
     assert host.read_state("none").kind == "missing"
 
 
+def test_read_states_answers_exactly_as_read_state_for_every_kind_of_path(
+    tmp_path: Path,
+) -> None:
+    # The batch read of an unchanged re-apply must see exactly what one read does,
+    # whatever is on the way (symlinks above or at the target, FIFOs, files as dirs).
+    units = tmp_path / "etc/systemd/system"
+    write(units / "a.service.d/50-oomcfg.conf", "a")
+    (units / "a.service.d/50-oomcfg.conf").chmod(0o600)
+    write(units / "b.service.d/50-oomcfg.conf", "b")
+    (units / "c.service.d").mkdir()
+    (units / "c.service.d/50-oomcfg.conf").symlink_to(units / "a.service.d/50-oomcfg.conf")
+    (units / "d.service.d").symlink_to(units / "b.service.d")  # followed, as by a full path
+    os.mkfifo(units / "e.service.d-fifo")
+    write(tmp_path / "etc/sysctl.d/90-oomcfg.conf", "s")
+    write(tmp_path / "top", "t")
+    write(tmp_path / "etc/file-not-dir", "x")
+    (tmp_path / "etc/base-link").symlink_to(units)
+    rels = [
+        *(f"etc/systemd/system/{u}.service.d/50-oomcfg.conf" for u in "abcdfg"),
+        "etc/systemd/system/e.service.d-fifo",
+        "etc/sysctl.d/90-oomcfg.conf",
+        "top",
+        "none",
+        "etc/file-not-dir/x/y",  # the base is a file: ENOTDIR, as for a full path
+        "nowhere/at/all/x.conf",  # the base is missing
+        "etc/base-link/a.service.d/50-oomcfg.conf",  # a symlink above the final component
+        "/etc/sysctl.d/90-oomcfg.conf",  # unusual spellings take the full path
+        "etc//sysctl.d/90-oomcfg.conf",
+    ]
+    host = Host(tmp_path)
+    states = host.read_states(rels)
+    assert states == {rel: host.read_state(rel) for rel in rels}
+    assert states["etc/systemd/system/a.service.d/50-oomcfg.conf"].mode == 0o600
+    assert states["etc/systemd/system/c.service.d/50-oomcfg.conf"].kind == "symlink"
+    assert states["etc/systemd/system/d.service.d/50-oomcfg.conf"].content == b"b"
+    assert states["etc/file-not-dir/x/y"].kind == "missing"
+    with pytest.raises(UnsafePath):
+        host.read_states(["etc/../../x"])
+
+
 def test_proc_read_real_process_and_vanished_pid(sleeper: subprocess.Popen[bytes]) -> None:
     host = Host()
     assert host.proc_read(sleeper.pid, "comm") == "sleep\n"
@@ -301,9 +341,7 @@ def test_new_directories_are_0755_whatever_the_umask(tmp_path: Path) -> None:
         Host(tmp_path).make_dirs("etc/systemd/system/web.service.d")
     finally:
         os.umask(old)
-    modes = {
-        str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")
-    }
+    modes = {str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")}
     assert modes == {
         "etc": 0o755,
         "etc/systemd": 0o755,
