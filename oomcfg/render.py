@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -119,11 +120,14 @@ def render(
     if problems:
         # Two targets may find the same problem (an unusable init name): report it once.
         raise InputError(sorted(dict.fromkeys(problems), key=Diagnostic.sort_key))
-    files.sort(key=lambda f: f.path)
+    files.sort(key=_PATH)
     _refuse_duplicate_paths(files)
     # Notes in profile order (file, line, column), like errors: read beside the file.
     return RenderResult(files=tuple(files), notes=tuple(sorted(options.notes,
                                                                key=Diagnostic.sort_key)))
+
+
+_PATH = attrgetter("path")
 
 
 def select_targets(only: Collection[str] | None) -> list[str]:

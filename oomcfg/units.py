@@ -139,6 +139,20 @@ def scope_error(unit: str, scope: Scope) -> str | None:
     bare type (``service``), every unit of that type. A name that reaches more
     than one unit must come with the matching explicit scope (bad-inputs.md).
     """
+    if (unit, scope) in _FITTING:
+        return None
+    problem = _scope_error(unit, scope)
+    if problem is None:
+        _FITTING.add((unit, scope))
+    return problem
+
+
+#: (unit, scope) pairs :func:`scope_error` passed: the merged-profile checks and
+#: render both ask for each service (P4). Bounded like :data:`_VALID_NAMES`.
+_FITTING: set[tuple[str, str]] = set()
+
+
+def _scope_error(unit: str, scope: Scope) -> str | None:
     if scope == "type":
         if unit in UNIT_TYPES:
             return None

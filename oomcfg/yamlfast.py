@@ -88,7 +88,12 @@ def _scan(text: str) -> YNode:
             pending = False
         elif indent != stack[-1][0]:
             _close_to(stack, indent)
-        items = _add_key(stack[-1], key, number, indent + 1)
+        mapping = stack[-1]
+        if key in mapping[3] or len(key) > _MAX_KEY or key in WORDS or key[0] in NUMERIC_START:
+            raise _OutsideError  # see _add_key, inlined here for the 40,000 block keys
+        mapping[3].add(key)
+        items = mapping[2]
+        items.append(make(YScalar, (key, key, False, number, indent + 1)))
         value = found[3]
         if value is not None:
             items.append(_plain(value, number, found.start(3) + 1, numbers))
