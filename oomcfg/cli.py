@@ -66,12 +66,25 @@ def _fail(err: OomcfgError) -> NoReturn:
     raise typer.Exit(int(err.exit_code))
 
 
+def _path(value: str | Path) -> Path:
+    """Parse a path option or argument; an empty one is a usage error (exit 2), not ``.``.
+
+    ``Path("")`` is ``.``: ``--root "$ROOT"`` or ``--out "$DEST"`` with the
+    variable unset would apply or render into the current directory, and
+    ``lint "$FILES"`` would lint it, all without a word.
+    """
+    if isinstance(value, str) and not value:
+        raise typer.BadParameter("empty path (an unset variable?); write . for the current "
+                                 "directory")
+    return Path(value)
+
+
 # Parameters shared by the commands that load and render profiles: one definition
 # each, so render, apply and validate describe them the same way.
 ProfilesArg = Annotated[
     list[Path],
     typer.Argument(
-        metavar="PROFILE...",
+        metavar="PROFILE...", parser=_path,
         help="Profile files, or shipped presets by name (database-server, preset:NAME); "
         "later ones override earlier ones."
     ),
@@ -100,8 +113,8 @@ def render(  # noqa: PLR0917 - Typer maps each parameter to one option
     profiles: ProfilesArg,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the tree under DIR (created if missing) instead "
-                     "of printing it."),
+        typer.Option("--out", parser=_path, metavar="DIR",
+                     help="Write the tree under DIR (created if missing) instead of printing it."),
     ] = None,
     fmt: Annotated[
         TextOrJson, typer.Option("--format", help="text, or a JSON manifest with sha256.")
@@ -128,13 +141,18 @@ def render(  # noqa: PLR0917 - Typer maps each parameter to one option
 def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
     profiles: ProfilesArg,
     root: Annotated[
-        Path, typer.Option("--root", help="Host root to read (files, /proc, /sys under it).")
+        Path, typer.Option("--root", parser=_path, metavar="DIR",
+                           help="Host root to read (files, /proc, /sys under it).")
     ] = Path("/"),
     proc: Annotated[
-        Path | None, typer.Option("--proc", help="Read /proc from DIR (default ROOT/proc).")
+        Path | None,
+        typer.Option("--proc", parser=_path, metavar="DIR",
+                     help="Read /proc from DIR (default ROOT/proc)."),
     ] = None,
     sys_dir: Annotated[
-        Path | None, typer.Option("--sys", help="Read /sys from DIR (default ROOT/sys).")
+        Path | None,
+        typer.Option("--sys", parser=_path, metavar="DIR",
+                     help="Read /sys from DIR (default ROOT/sys)."),
     ] = None,
     fmt: Annotated[
         TextOrJson, typer.Option("--format", help="text, or JSON (docs/validate.md).")
@@ -163,7 +181,8 @@ def validate(  # noqa: PLR0917 - Typer maps each parameter to one option
 def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
     profiles: ProfilesArg,
     root: Annotated[
-        Path, typer.Option("--root", help="Target root; reloads and live changes only for /.")
+        Path, typer.Option("--root", parser=_path, metavar="DIR",
+                           help="Target root; reloads and live changes only for /.")
     ] = Path("/"),
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and stop (exit 0).")
@@ -218,7 +237,9 @@ def apply(  # noqa: PLR0917 - Typer maps each parameter to one option
 
 @app.command()
 def rollback(
-    root: Annotated[Path, typer.Option("--root", help="Target root (default /).")] = Path("/"),
+    root: Annotated[
+        Path, typer.Option("--root", parser=_path, metavar="DIR", help="Target root (default /).")
+    ] = Path("/"),
     force: Annotated[
         bool, typer.Option("--force", help="Roll back even files edited since the apply.")
     ] = False,
@@ -252,7 +273,8 @@ class LintFormat(StrEnum):
 def lint(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Profiles, unit files, drop-ins, sysctl.d files or directories."),
+        typer.Argument(parser=_path, metavar="PATH...",
+                       help="Profiles, unit files, drop-ins, sysctl.d files or directories."),
     ],
     fmt: Annotated[
         LintFormat, typer.Option("--format", help="text, json, sarif (2.1.0) or github.")
@@ -265,7 +287,7 @@ def lint(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", metavar="FILE",
+        typer.Option("--config", metavar="FILE", parser=_path,
                      help="Lint configuration (default: nearest .oomcfg-lint.yaml upward)."),
     ] = None,
 ) -> None:

@@ -187,3 +187,40 @@ def test_validate_only_naming_nothing_is_a_usage_error(only: str) -> None:
     code, out, err = cli("validate", PRESET, "--only", only)
     assert (code, out, err) == (
         2, "", "oomcfg: --only names no layer; allowed: sysctl, units, processes\n")
+
+
+# --- an empty path: an unset shell variable ----------------------------------------------------
+
+EMPTY = "empty path (an unset variable?); write . for the current directory"
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    (["render", PRESET, "--out", ""], "'--out'"),
+    (["apply", PRESET, "--root", ""], "'--root'"),
+    (["rollback", "--root", ""], "'--root'"),
+    (["validate", PRESET, "--root", ""], "'--root'"),
+    (["validate", PRESET, "--proc", ""], "'--proc'"),
+    (["validate", PRESET, "--sys", ""], "'--sys'"),
+    (["render", ""], "'PROFILE...'"),
+    (["lint", ""], "'PATH...'"),
+    (["lint", "--config", "", PRESET], "'--config'"),
+])
+def test_an_empty_path_is_a_usage_error_not_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], name: str
+) -> None:
+    """Was: ``--out ''`` rendered and ``apply --root ''`` applied into the current directory
+    (``Path('')`` is ``.``), ``lint ''`` linted it."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(*args)
+    assert (code, out) == (2, "")
+    assert f"Invalid value for {name}: {EMPTY}" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_current_directory_is_still_written_as_a_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli("render", PRESET, "--out", ".")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "etc" / "sysctl.d" / "90-oomcfg.conf").is_file()
