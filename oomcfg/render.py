@@ -161,6 +161,8 @@ def quoted(text: str) -> str:
     Used for every free-text item in a comment line (file names, service
     keys), so a hostile name cannot start a new line or continue one.
     """
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # what json.dumps gives such a text, without its machinery (P4)
     return json.dumps(text)
 
 
@@ -210,13 +212,16 @@ def service_values(svc: Service) -> list[tuple[str, str, str]]:
     if svc.oom_policy is not None:
         values.append(("OOMPolicy", svc.oom_policy, "oom_policy"))
     mem = svc.memory
-    for directive, size, key in (
-        ("MemoryMin", mem.min, "memory.min"), ("MemoryLow", mem.low, "memory.low"),
-        ("MemoryHigh", mem.high, "memory.high"), ("MemoryMax", mem.max, "memory.max"),
-        ("MemorySwapMax", mem.swap_max, "memory.swap_max"),
-    ):
-        if size is not None:
-            values.append((directive, size.render(), key))
+    if mem.min is not None:
+        values.append(("MemoryMin", mem.min.render(), "memory.min"))
+    if mem.low is not None:
+        values.append(("MemoryLow", mem.low.render(), "memory.low"))
+    if mem.high is not None:
+        values.append(("MemoryHigh", mem.high.render(), "memory.high"))
+    if mem.max is not None:
+        values.append(("MemoryMax", mem.max.render(), "memory.max"))
+    if mem.swap_max is not None:
+        values.append(("MemorySwapMax", mem.swap_max.render(), "memory.swap_max"))
     moom = svc.managed_oom
     if (moom.swap is not None or moom.memory_pressure is not None
             or moom.memory_pressure_limit is not None or moom.preference is not None):
@@ -258,9 +263,10 @@ def dropin_entries(
     """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version."""
     as_is = _written_as_is(unit_type(svc.unit), options.systemd_version)
     values = service_values(svc)
-    if all(name in as_is for name, _, _ in values):  # the usual case: nothing to adjust
-        return [(name, value) for name, value, _ in values]
-    entries: list[tuple[str, str]] = []
+    entries = [(name, value) for name, value, _ in values if name in as_is]
+    if len(entries) == len(values):  # the usual case: nothing to adjust
+        return entries
+    entries = []
     for name, value, field_name in values:
         spelled = name if name in as_is else _adjust(profile, svc, options, name,
                                                         _dotted(svc, field_name))
@@ -311,12 +317,13 @@ def render_dropin(
     if problem is not None:  # the loader refuses these; reaching here is a bug
         raise RenderInvariantError(f"service {svc.name!r}: {problem}")
     section = SECTION_BY_TYPE.get(unit_type(svc.unit))
-    if section is None or not _scope_supported(profile, svc, options):
+    if section is None or (options.systemd_version is not None
+                           and not _scope_supported(profile, svc, options)):
         return None
     entries = dropin_entries(profile, svc, options)
     if not entries:
         return None
-    path = f"{UNIT_DIR}/{dropin_dir(svc.unit)}/{DROPIN_NAME}"
+    path = f"{UNIT_DIR}/{svc.unit}.d/{DROPIN_NAME}"  # dropin_dir(), without the call
     content = call_macro("systemd-dropin.conf.j2", "dropin",
                          (MARKER, sources, quoted(svc.name), svc.unit, section), entries)
     check_unit_text(content, path, section, entries)
