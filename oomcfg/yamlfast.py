@@ -23,7 +23,7 @@ below; ``tests/test_yamlfast.py`` checks it against libyaml's tree.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from oomcfg.yamlcodes import MAX_DEPTH
 from oomcfg.yamlcore import NUMERIC_START, WORDS, resolve_plain
@@ -72,11 +72,10 @@ def _scan(text: str) -> YNode:
     stack: list[list[Any]] = []
     pending = False
     numbers: dict[str, object] = {}
-    match, make = _LINE.fullmatch, _make
+    flows: dict[str, _Layout] = {}
+    match, make, words = _LINE.fullmatch, _make, WORDS.get
     for number, line in enumerate(text.split("\n"), 1):
-        found = match(line)
-        if found is None:
-            raise _OutsideError
+        found = match(line) or _decline()
         key = found[2]
         if key is None:
             continue  # a blank or comment line
@@ -95,19 +94,37 @@ def _scan(text: str) -> YNode:
         items = mapping[2]
         items.append(make(YScalar, (key, key, False, number, indent + 1)))
         value = found[3]
-        if value is not None:
-            items.append(_plain(value, number, found.start(3) + 1, numbers))
-        elif found[4] is not None:
-            inner = found[4][1:-1]
-            items.append(make(YScalar, (inner, inner, True, number, found.start(4) + 1)))
-        elif found[5] is not None:
-            items.append(_flow(found[5], number, found.start(5), numbers))
+        if value is not None:  # _plain(), inlined for the most common line
+            resolved = words(value, value)
+            if value[0] in NUMERIC_START and resolved is value:
+                resolved = _resolved(found[3], numbers)  # = value (typed object after "is")
+            items.append(make(YScalar, (resolved, value, False, number, found.start(3) + 1)))
         else:
-            pending = True
+            node = _other_value(found, number, flows, numbers)
+            if node is None:
+                pending = True
+            else:
+                items.append(node)
     if pending or not stack:
         raise _OutsideError  # a key without a value at the end, or no mapping at all
     _close_to(stack, stack[0][0])
     return _finish(stack[0])
+
+
+def _decline() -> NoReturn:
+    """A line outside the corner: libyaml must parse the file."""
+    raise _OutsideError
+
+
+def _other_value(found: re.Match[str], line: int, flows: dict[str, _Layout],
+                 numbers: dict[str, object]) -> YNode | None:
+    """A quoted scalar or a flow mapping after ``key:``; None when nothing follows the key."""
+    if found[4] is not None:
+        inner = found[4][1:-1]
+        return _make(YScalar, (inner, inner, True, line, found.start(4) + 1))
+    if found[5] is not None:
+        return _flow(found[5], line, found.start(5), flows, numbers)
+    return None
 
 
 #: libyaml refuses an implicit key longer than 1024 characters (YAML 1.2.2
@@ -144,47 +161,68 @@ def _finish(done: list[Any]) -> YMap:
 
 
 def _plain(text: str, line: int, col: int, numbers: dict[str, object]) -> YScalar:
-    """A plain scalar with its core-schema value (section 10.3.2), as yamlload resolves it.
-
-    ``numbers`` remembers texts that start like a number (``192M`` is a string,
-    ``500`` an int): a fleet repeats a few dozen of them thousands of times.
-    """
+    """A plain scalar with its core-schema value (section 10.3.2), as yamlload resolves it."""
     value = WORDS.get(text, text)
     if value is text and text[0] in NUMERIC_START:
-        value = numbers.get(text, _UNSEEN)
-        if value is _UNSEEN:
-            value = numbers[text] = _number(text)
+        value = _resolved(text, numbers)
     return _make(YScalar, (value, text, False, line, col))
 
 
+def _resolved(text: str, numbers: dict[str, object]) -> object:
+    """The value of a plain scalar that starts like a number (``500`` an int, ``192M`` a str).
+
+    ``numbers`` remembers them: a fleet repeats a few dozen such texts
+    thousands of times. Too many digits to convert is libyaml's to report (OC012).
+    """
+    value = numbers.get(text, _UNSEEN)
+    if value is _UNSEEN:
+        try:
+            value = numbers[text] = resolve_plain(text)
+        except ValueError:
+            raise _OutsideError from None
+    return value
+
+
 _UNSEEN = object()
+#: A flow mapping's items as (key, its value, offset, word, its value, offset),
+#: offsets counted from the ``{``.
+_Layout = tuple[tuple[str, object, int, str, object, int], ...]
 
 
-def _number(text: str) -> object:
-    """A plain scalar's core-schema value (section 10.3.2), as yamlload resolves it."""
-    try:
-        return resolve_plain(text)
-    except ValueError:  # too many digits: libyaml's path reports OC012
-        raise _OutsideError from None
-
-
-def _flow(text: str, line: int, start: int, numbers: dict[str, object]) -> YMap:
+def _flow(text: str, line: int, start: int, flows: dict[str, _Layout],
+          numbers: dict[str, object]) -> YMap:
     """A one-line flow mapping, already matched by ``_FLOW``, at 0-based column ``start``.
 
-    Split with string methods rather than a second regular expression: the
-    pattern guarantees ``key: value`` items separated by commas, neither part
-    holding a space, colon or comma.
+    A fleet writes the same few flow mappings (``{high: 192M, max: 256M}``)
+    thousands of times, so each text is split once and its layout reused.
     """
-    mapping: list[Any] = [start, line, [], set()]
+    layout = flows.get(text)
+    if layout is None:
+        layout = flows[text] = _layout(text, numbers)
+    make, col = _make, start + 1
+    pairs = [(make(YScalar, (key_value, key, False, line, col + key_at)),
+              make(YScalar, (value, word, False, line, col + word_at)))
+             for key, key_value, key_at, word, value, word_at in layout]
+    return new_map(tuple(pairs), line, col)
+
+
+def _layout(text: str, numbers: dict[str, object]) -> _Layout:
+    """Split a flow mapping with string methods: ``_FLOW`` guarantees ``key: word`` items.
+
+    Neither part holds a space, colon or comma. Keys get the same checks as
+    block keys (see :func:`_add_key`).
+    """
+    mapping: list[Any] = [0, 0, [], set()]
+    layout = []
     inner = text[1:-1]
-    col = start + 2  # the 1-based column of the first character inside the braces
+    at = 1  # the offset of the first character inside the braces
     if inner.strip(" "):
         for part in inner.split(","):
-            key_at = col + len(part) - len(part.lstrip(" "))
+            key_at = at + len(part) - len(part.lstrip(" "))
             key, _, rest = part.strip(" ").partition(":")
-            value = rest.lstrip(" ")
-            items = _add_key(mapping, key, line, key_at)
-            value_at = key_at + len(key) + 1 + len(rest) - len(value)
-            items.append(_plain(value.rstrip(" "), line, value_at, numbers))
-            col += len(part) + 1
-    return _finish(mapping)
+            word = rest.strip(" ")
+            _add_key(mapping, key, 0, 0)
+            word_at = key_at + len(key) + 1 + len(rest) - len(rest.lstrip(" "))
+            layout.append((key, key, key_at, word, _plain(word, 0, 0, numbers)[0], word_at))
+            at += len(part) + 1
+    return tuple(layout)

@@ -153,3 +153,12 @@ def test_random_mutations_never_make_the_two_paths_disagree() -> None:
         assert agrees(text), text
         accepted += scan(text) is not None
     assert accepted > 400  # the test exercises the fast path, not only refusals
+
+
+def test_a_repeated_flow_mapping_keeps_each_occurrences_own_positions() -> None:
+    """Flow mappings are split once per text; every copy still gets its own line and column."""
+    flow = "{high: 1G, max: 2G}"
+    text = f"a:\n  m: {flow}\nb:\n      m:   {flow}\nc: {flow}\n"
+    fast = scan(text)
+    assert fast is not None
+    assert fast == libyaml_tree(text)
