@@ -15,6 +15,7 @@ proxies, so no two LiveStates can share a mutable default.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -85,8 +86,7 @@ class UnitProps(NamedTuple):
     @property
     def main_pid(self) -> int:
         """MainPID; 0 when the unit has no running main process."""
-        text = self.get("MainPID")
-        return int(text) if text.isdigit() else 0
+        return decimal(self.get("MainPID")) or 0
 
     @property
     def control_group(self) -> str:
@@ -231,9 +231,25 @@ def has_cap_sys_resource(status_text: str) -> bool | None:
     return None if mask is None else bool(mask >> CAP_SYS_RESOURCE_BIT & 1)
 
 
+#: u64 has 20 decimal digits; no number in /proc or ``systemctl show`` has more.
+_MAX_DIGITS = 20
+
+
+def decimal(text: str) -> int | None:
+    """A non-negative ASCII decimal of at most 20 digits, else None; never raises.
+
+    ``str.isdigit()`` alone is true for ``'²'`` (``int()`` refuses it) and
+    ``'٣'`` (``int()`` reads 3), and ``int()`` refuses over 4,300 digits: a
+    pidfile, a ``--proc`` fixture or a fake ``systemctl`` can hold any of them.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
+        return int(text)
+    return None
+
+
 def parse_pid_list(text: str) -> list[int]:
     """PIDs of a ``cgroup.procs`` file (one decimal per line; cgroup-v2.rst)."""
-    return [int(tok) for tok in text.split() if tok.isdigit()]
+    return [pid for tok in text.split() if (pid := decimal(tok)) is not None]
 
 
 def parse_oom_score_adj(text: str) -> int | None:
@@ -258,26 +274,25 @@ def parse_start_ticks(stat_text: str) -> int | None:
     """
     tail = stat_text.rpartition(")")[2].split()
     # tail[0] is field 3 (state); field 22 is tail[19].
-    if len(tail) < 20 or not tail[19].isdigit():
-        return None
-    return int(tail[19])
+    return decimal(tail[19]) if len(tail) >= 20 else None
 
 
 def parse_btime(proc_stat_text: str) -> int | None:
     """Boot time in seconds since the epoch: the ``btime`` line of /proc/stat (proc(5))."""
     for line in proc_stat_text.splitlines():
         if line.startswith("btime "):
-            value = line.split()[1]
-            return int(value) if value.isdigit() else None
+            fields = line.split()
+            return decimal(fields[1]) if len(fields) > 1 else None
     return None
 
 
 def parse_uptime(uptime_text: str) -> float | None:
     """Seconds since boot: the first number of /proc/uptime (proc(5))."""
     try:
-        return float(uptime_text.split(maxsplit=1)[0])
+        seconds = float(uptime_text.split(maxsplit=1)[0])
     except (IndexError, ValueError):
         return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None  # not 'inf', 'nan'
 
 
 def parse_mem_total(meminfo_text: str) -> int | None:
@@ -285,16 +300,16 @@ def parse_mem_total(meminfo_text: str) -> int | None:
     for line in meminfo_text.splitlines():
         if line.startswith("MemTotal:"):
             parts = line.split()
-            return int(parts[1]) * 1024 if len(parts) >= 2 and parts[1].isdigit() else None
+            kib = decimal(parts[1]) if len(parts) >= 2 else None
+            return None if kib is None else kib * 1024
     return None
 
 
 def parse_pidfile(text: str) -> int | None:
     """The PID in a daemon's pidfile: the first token, a positive decimal."""
     tokens = text.split()
-    if tokens and tokens[0].isdigit() and int(tokens[0]) > 0:
-        return int(tokens[0])
-    return None
+    pid = decimal(tokens[0]) if tokens else None
+    return pid if pid else None
 
 
 def parse_cgroup_v2(cgroup_text: str) -> str | None:

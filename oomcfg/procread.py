@@ -22,6 +22,7 @@ from oomcfg.host import Host
 from oomcfg.liveparse import (
     EXITED_STATES,
     ProcInfo,
+    decimal,
     in_control_group,
     parse_btime,
     parse_cgroup_v2,
@@ -231,9 +232,9 @@ def _live_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[P
         return []
     found = []
     for name in safe_list(host, "proc"):
-        if not name.isdigit():
+        pid = decimal(name)  # not '²' or a 5,000-digit name planted in a --proc fixture
+        if pid is None:
             continue
-        pid = int(name)
         adj = read_adj(procfs, pid)
         stat = procfs.read(pid, "stat") if adj is not None else None
         if adj is None or stat is None or parse_proc_state(stat) in EXITED_STATES:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from oomcfg.liveparse import UnitProps
+from oomcfg.liveparse import UnitProps, decimal
 from oomcfg.model import Service, Size
 
 UINT64_MAX = 2**64 - 1
@@ -69,17 +69,18 @@ def size_matches(want: Size, actual: str, mem_total: int | None) -> bool | None:
     """Whether a shown memory value equals ``want``; None when it cannot be decided."""
     if actual in ("infinity", str(UINT64_MAX)):
         return want.kind == "infinity"
-    if not actual.isdigit():
+    shown = decimal(actual)
+    if shown is None:
         return None
     if want.kind == "infinity":
         return False
     if want.kind == "bytes":
-        return int(actual) == want.value
+        return shown == want.value
     if mem_total is None:
         return None
     # Rounded to whole pages of memory (and our MemTotal may differ from the
     # manager's physical_memory() by a page or so): allow two pages.
-    return abs(int(actual) - mem_total * want.value // 100) <= 2 * PAGE
+    return abs(shown - mem_total * want.value // 100) <= 2 * PAGE
 
 
 def limit_matches(percent: int, actual: str) -> bool | None:
@@ -89,22 +90,21 @@ def limit_matches(percent: int, actual: str) -> bool | None:
             return abs(float(actual[:-1]) - percent) < 0.01
         except ValueError:
             return None
-    if not actual.isdigit():
+    shown = decimal(actual)
+    if shown is None:
         return None
-    return int(actual) == (percent * 100 * UINT32_MAX + 5000) // 10000
+    return shown == (percent * 100 * UINT32_MAX + 5000) // 10000
 
 
 def display_bytes(actual: str) -> str:
     """A shown memory value in the profile's notation (``1G``, ``infinity``)."""
     if actual in ("infinity", str(UINT64_MAX)):
         return "infinity"
-    if actual.isdigit():
-        return Size("bytes", int(actual)).render()
-    return actual
+    shown = decimal(actual)
+    return actual if shown is None else Size("bytes", shown).render()
 
 
 def display_limit(actual: str) -> str:
     """A shown pressure limit as a percentage with two decimals."""
-    if actual.isdigit():
-        return f"{int(actual) * 100 / UINT32_MAX:.2f}%"
-    return actual
+    shown = decimal(actual)
+    return actual if shown is None else f"{shown * 100 / UINT32_MAX:.2f}%"

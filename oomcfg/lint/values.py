@@ -20,6 +20,14 @@ _SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([KMGTPEB]?)")
 _SHIFT = {"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 _PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
 _QUOTED = re.compile(r"""(["'])\s*([-+]?[0-9][0-9A-Za-z.%]*)\s*\1""")
+#: More digits than any 64-bit value has (20 decimal, 22 octal, 16 hex): strtol(3) and the
+#: kernel's parsers fail with ERANGE, so the exact value no longer matters -- and Python's
+#: int() refuses over 4,300 digits (sys.get_int_max_str_digits) and float() overflows.
+MAX_DIGITS = 24
+#: What such a number reads as: one past the largest value any checked key takes (2^64 - 1),
+#: so every range check reports it as out of range, with the text as written.
+_SATURATED = 1 << 64
+_U64_MAX = (1 << 64) - 1  # systemd's parse_size() refuses more (ERANGE)
 
 
 def parse_c_int(text: str) -> int | None:
@@ -29,6 +37,8 @@ def parse_c_int(text: str) -> int | None:
         return None
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
+    if len(digits) > MAX_DIGITS:
+        return sign * _SATURATED
     if digits[:2].lower() == "0x":
         return sign * int(digits[2:], 16)
     if len(digits) > 1 and digits.startswith("0"):
@@ -54,6 +64,7 @@ def bad_octal(text: str) -> bool:
     return (
         len(digits) > 1
         and digits.startswith("0")
+        and digits.isascii()  # '0²'.isdigit() is true: not an octal typo, just not a number
         and digits.isdigit()
         and (parse_c_int(text) is None)
     )
@@ -69,9 +80,15 @@ def parse_unit_size(text: str) -> Size | None:
         value = float(percent[1])
         return Size("percent", int(value)) if value <= 100 else None
     match = _SIZE.fullmatch(text)
-    if not match:
+    if not match or len(match[1]) > MAX_DIGITS:
         return None
-    return Size("bytes", int(float(match[1]) * (1 << _SHIFT[match[2]])))
+    whole, _, fraction = match[1].partition(".")
+    shift = _SHIFT[match[2]]
+    # integers exactly (a float loses 18446744073709551615); "1.5G" like parse_size()
+    value = int(whole) << shift
+    if fraction:
+        value += int(fraction) * (1 << shift) // 10 ** len(fraction)
+    return Size("bytes", value) if value <= _U64_MAX else None
 
 
 def parse_unit_percent(text: str) -> int | None:

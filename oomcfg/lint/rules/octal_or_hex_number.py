@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.lint.directives import directive
 from oomcfg.lint.rule import LintContext, Rule, SysctlFile, UnitFile, entry_pos
-from oomcfg.lint.values import parse_c_int
+from oomcfg.lint.values import MAX_DIGITS, parse_c_int
 from oomcfg.sysctls import KNOWN
 
 
@@ -52,14 +52,28 @@ class OctalOrHexNumber(Rule):
         if len(digits) < 2 or not digits.startswith("0"):
             return
         value = parse_c_int(text)
-        if value is None and not digits.isdigit():
+        decimal = digits.isascii() and digits.isdigit()  # not '0²': isdigit() alone is Unicode's
+        if value is None and not decimal:
             return  # not a number at all: invalid-oom-value reports it
         if value is None:
-            read, meant = "is rejected (8 and 9 are not octal digits)", int(text.strip(), 10)
+            read = "is rejected (8 and 9 are not octal digits)"
+        elif len(digits) > MAX_DIGITS:
+            read = "is read as an octal or hex number beyond 64 bits"
         else:
-            read, meant = f"is read as {value}", value if "x" in digits.lower() else int(text, 10)
+            read = f"is read as {value}"
+        meant = value if value is not None and "x" in digits.lower() else _decimal(text)
+        example = f", e.g. {meant}" if meant is not None and len(digits) <= MAX_DIGITS else ""
         yield self.finding(
             f"{what} {text} {read}: a leading 0 means octal, 0x hex",
             pos,
-            f"write plain decimal, e.g. {meant}",
+            f"write plain decimal{example}",
         )
+
+
+def _decimal(text: str) -> int | None:
+    """What a human meant by ``010``: 10 (None when it is not a plain decimal at all)."""
+    digits = text.strip()
+    unsigned = digits.lstrip("+-")
+    if not (unsigned.isascii() and unsigned.isdigit()) or len(unsigned) > MAX_DIGITS:
+        return None
+    return int(digits, 10)
