@@ -19,8 +19,8 @@ import gc
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from oomcfg.effect import (
     EffectReport,
@@ -40,9 +40,13 @@ from oomcfg.transaction import Transaction, Write
 KEEP_GENERATIONS = 10
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyOptions:
-    """What the user asked for; defaults are a full apply."""
+class ApplyOptions(NamedTuple):
+    """What the user asked for; defaults are a full apply.
+
+    NamedTuples here and plain slotted classes for the mutable results: a
+    dataclass costs 0.6-1 ms to define, and every ``apply`` defines these at
+    start-up (performance.md P6 at 0-1,000 services is start-up bound).
+    """
 
     force: bool = False
     dry_run: bool = False
@@ -55,14 +59,16 @@ class ApplyOptions:
     effects_off_root: bool = False
 
 
-@dataclass(slots=True)
 class Outcome:
     """What happened: the plan, how many paths were written, the take-effect report."""
 
-    plan: Plan
-    written: int = 0
-    effects: EffectReport = field(default_factory=EffectReport)
-    exit_code: ExitCode = ExitCode.OK
+    __slots__ = ("effects", "exit_code", "plan", "written")
+
+    def __init__(self, plan: Plan, written: int = 0, exit_code: ExitCode = ExitCode.OK) -> None:
+        self.plan = plan
+        self.written = written
+        self.effects = EffectReport()
+        self.exit_code = exit_code
 
 
 def run_apply(

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from oomcfg.apply import ApplyOptions, Outcome, run_apply
 from oomcfg.effect import EffectReport
@@ -27,13 +26,12 @@ if TYPE_CHECKING:
 Confirm = Callable[[str], bool]
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyRequest:
-    """Everything ``oomcfg apply`` was asked to do."""
+class ApplyRequest(NamedTuple):
+    """Everything ``oomcfg apply`` was asked to do (a NamedTuple: see ApplyOptions)."""
 
     profiles: tuple[Path, ...]
     root: Path = Path("/")
-    options: ApplyOptions = field(default_factory=ApplyOptions)
+    options: ApplyOptions = ApplyOptions()
     diff: bool = False
     json_format: bool = False
     systemd_version: int | None = None

@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from oomcfg.host import CommandFailed, Host, KernelWriteError
@@ -53,13 +52,19 @@ SHOW_BATCH = 256
 _RUNNING = frozenset({"active", "activating", "reloading"})
 
 
-@dataclass(slots=True)
 class EffectReport:
-    """Lines for the user: what was done, what failed (exit 6), what to know."""
+    """Lines for the user: what was done, what failed (exit 6), what to know.
 
-    done: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    A plain slotted class, not a dataclass: every ``apply`` and ``rollback``
+    defines it at start-up, and a dataclass costs ~0.6 ms more (P6).
+    """
+
+    __slots__ = ("done", "failures", "notes")
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.failures: list[str] = []
+        self.notes: list[str] = []
 
 
 class Kept(NamedTuple):

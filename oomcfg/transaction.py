@@ -14,7 +14,6 @@ and :class:`~oomcfg.errors.ApplyFailed` says exactly what happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
@@ -35,14 +34,19 @@ class Write(NamedTuple):
     old_mode: int | None = None
 
 
-@dataclass(slots=True)
 class _Progress:
-    """What has been done so far, in order, so it can be undone exactly."""
+    """What has been done so far, in order, so it can be undone exactly.
 
-    created_dirs: list[str] = field(default_factory=list)
-    staged: dict[str, Staged] = field(default_factory=dict)
-    done: list[Write] = field(default_factory=list)
-    removed_dirs: list[str] = field(default_factory=list)
+    A plain slotted class: a dataclass costs ~0.6 ms to define at start-up (P6).
+    """
+
+    __slots__ = ("created_dirs", "done", "removed_dirs", "staged")
+
+    def __init__(self) -> None:
+        self.created_dirs: list[str] = []
+        self.staged: dict[str, Staged] = {}
+        self.done: list[Write] = []
+        self.removed_dirs: list[str] = []
 
 
 class Transaction:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ def apply(
     dry_run: bool = False,
     check: bool = False,
 ) -> Outcome:
-    options = replace(FAST, force=force, dry_run=dry_run, check=check)
+    options = FAST._replace(force=force, dry_run=dry_run, check=check)
     return run_apply(Host(root), files, options)
 
 
