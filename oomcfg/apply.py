@@ -157,7 +157,7 @@ def plan_on(
 
 def read_manifest(host: Host) -> Manifest:
     """The manifest under the root; empty when there is none; exit 4 when it is corrupt."""
-    text = host.read_text(MANIFEST_PATH)
+    text = read_record_text(host, MANIFEST_PATH)
     if text is None:
         return Manifest()
     try:
@@ -167,6 +167,27 @@ def read_manifest(host: Host) -> Manifest:
             f"{host.path(MANIFEST_PATH)} is not a valid oomcfg manifest ({err}); "
             "move it away to start over (files oomcfg wrote then count as not ours)"
         ) from err
+
+
+def read_record_text(host: Host, rel: str) -> str | None:
+    """The text of one of oomcfg's own records (manifest, generation record); None if absent.
+
+    Read like any target (:meth:`Host.read_state`: ``O_NOFOLLOW | O_NONBLOCK``,
+    then fstat), so a directory, FIFO, device or symlink planted there is
+    refused (exit 4, nothing written) instead of crashing, blocking on the
+    FIFO or reading ``/dev/zero`` until memory runs out. One open and one
+    read, too, where pathlib took several calls (performance.md P6).
+    """
+    state = host.read_state(rel)
+    if state.kind == "missing":
+        return None
+    if state.kind != "file" or state.content is None:
+        what = "a symlink" if state.kind == "symlink" else "not a regular file"
+        raise EnvironmentProblem(
+            f"{host.path(rel)} is {what}; oomcfg keeps its records in regular files: "
+            "move it away and check who put it there (nothing was written)"
+        )
+    return state.content.decode("utf-8", "replace")
 
 
 def refuse_unsafe(host: Host, the_plan: Plan) -> None:

@@ -23,6 +23,7 @@ from oomcfg.apply import (
     emptied_dirs,
     manifest_write,
     read_manifest,
+    read_record_text,
     record_path,
 )
 from oomcfg.effect import EffectReport, apply_sysctls, daemon_reload
@@ -66,7 +67,7 @@ def run_rollback(host: Host, options: ApplyOptions) -> RollbackResult:
 
 def read_record(host: Host, generation: int) -> tuple[Manifest, Befores]:
     """The previous manifest and the per-path bytes recorded by ``generation``."""
-    text = host.read_text(record_path(generation)) if generation > 0 else None
+    text = read_record_text(host, record_path(generation)) if generation > 0 else None
     if text is None:
         raise EnvironmentProblem(
             f"nothing to roll back under {host.root}: no record of generation {generation} "
