@@ -128,14 +128,27 @@ class _Loader:
         self.include(target, str(target), chain, pos)
 
     def merge(self, ctx: Ctx) -> None:
-        """Later wins per leaf; a ``tier`` drops an earlier ``oom_score_adj`` and vice versa."""
+        """Later wins per leaf; a ``tier`` drops an earlier ``oom_score_adj`` and vice versa.
+
+        The first file merges in one C-level update: it has no earlier value to
+        drop, and one service setting both is OC045 (seen in the diagnostics),
+        for which the per-leaf loop keeps only the later one as before.
+        """
         merged = self.merged
+        if not merged and all(d.code != "OC045" for d in self.diags):
+            merged.update(ctx.out)
+            self.remember(ctx)
+            return
         for path, leaf in ctx.out.items():
             if len(path) == 3 and path[0] == "services":
                 rival = _RIVAL.get(path[2])
                 if rival is not None:
                     merged.pop((path[0], path[1], rival), None)
             merged[path] = leaf
+        self.remember(ctx)
+
+    def remember(self, ctx: Ctx) -> None:
+        """Record where each service was first named, and the file, once merged."""
         for path, pos in ctx.anchors.items():
             self.anchors.setdefault(path, pos)
         self.sources.append(ctx.file)
