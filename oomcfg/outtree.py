@@ -58,8 +58,10 @@ class _Tree:
         ``rel_dir`` names it in errors only; the path text is built then, not
         for each of 10,000 directories that open fine (P4).
         """
-        with suppress(FileExistsError):
+        try:  # noqa: SIM105 - suppress() costs two Python-level calls per directory (P4)
             os.mkdir(name, 0o755, dir_fd=parent)
+        except FileExistsError:
+            pass
         try:
             return os.open(name, _DIR_FLAGS, dir_fd=parent)
         except OSError as err:
@@ -84,13 +86,18 @@ class _Tree:
     def _leave_all_but(self, rel_dir: str) -> None:
         """Close cached fds that are not ``rel_dir``'s ancestors (the root stays).
 
-        Only the chain of the previous file's directory is cached, so this
-        looks at a handful of keys, never at every directory seen.
+        Only the chain of the previous file's directory is cached, in the
+        dict's insertion order (parents first), so this closes from its deep
+        end and stops at the first ancestor: usually one look and one close,
+        the previous sibling directory, never a look at every directory seen.
         """
         inside = rel_dir + "/"
-        stale = [k for k in self.fds if k and not inside.startswith(k + "/")]
-        for key in stale:
-            os.close(self.fds.pop(key))
+        fds = self.fds
+        while len(fds) > 1:
+            deepest = next(reversed(fds))
+            if inside.startswith(deepest + "/"):
+                return
+            os.close(fds.pop(deepest))
 
     def close(self) -> None:
         """Close every directory fd opened so far."""
@@ -100,9 +107,12 @@ class _Tree:
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    """Write all of ``data``: one write(2) on a regular file, a loop only if it comes up short."""
+    written = os.write(fd, data)
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _write_new(tree: _Tree, dir_fd: int, name: str, file: RenderedFile) -> bool:
