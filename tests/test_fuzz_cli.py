@@ -8,8 +8,10 @@ and sysctl.d files -- at byte level (control bytes, truncation, flipped bytes,
 a BOM, CRLF) and at YAML-structure level (lines deleted, duplicated, swapped or
 re-indented, a scalar replaced by another type, anchors, tags, duplicate keys,
 deep nesting) -- and runs ``render`` (text, ``--out``, JSON,
-``--explain``), ``lint`` and ``apply --root`` on each, in-process through the
-real Typer app.
+``--explain``, an old systemd, the init targets), ``lint`` and ``apply --root``
+on each, in-process through the real Typer app. ``validate --root`` gets the
+probe fixture host with garbage, directories and dangling links in place of
+its /proc, pidfile and sysctl.d files.
 
 Fixed seeds: every run makes the same inputs, so a failure is reproducible
 from its test id alone, and its message prints the input (``repr`` of the
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from probe_tree import build_host_root
 from typer.testing import CliRunner, Result
 
 from oomcfg.cli import app
@@ -329,7 +332,7 @@ def cases(seeds: list[Path], per_seed: int) -> Iterator[tuple[str, Path, int]]:
             yield f"{source.parent.name}/{source.name}#{seed}", source, seed
 
 
-PROFILE_CASES = list(cases(profile_seeds(), 14))
+PROFILE_CASES = list(cases(profile_seeds(), 12))
 CONFIG_CASES = list(cases(config_seeds(), 3))
 
 
@@ -487,3 +490,62 @@ def test_extends_chain_deeper_than_the_stack(tmp_path: Path) -> None:
     result = invoke(["render", str(tmp_path / "p0.yaml")])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 3), result.stderr
+
+
+# --- validate: a host tree whose /proc and sysctl.d files hold garbage ---------------------------
+
+#: What a --proc fixture (or a racing, hostile or broken host) may hold instead of a number.
+PROC_GARBAGE = (
+    b"", b"\n", b"abc\n", b"\x00\xff\xfe", b"-99999999999999999999999\n", b"1 2 3\n", b"  \n",
+    b"4321 4321\n", b"\xef\xbb\xbf5\n", b"1e9\n", b"0x10\n", b"-1\n", b"9" * 5000 + b"\n",
+    b"\xc2\xb2\n", b"\t\r\n", b"btime \n", b"MemTotal:\n", b"inf 0\n", b"1 (a) Z\n",
+)
+VALIDATE_PROFILE = """\
+oomcfg: 1
+sysctl: {vm.swappiness: 10, vm.oom_dump_tasks: 1, vm.panic_on_oom: 0}
+services:
+  mydb: {unit: mydb.service, oom_score_adj: -500, init: {pidfile: /run/mydb.pid}}
+  worker: {unit: worker.service, oom_score_adj: 300, init: {comm: worker}}
+  gone: {unit: gone.service, oom_score_adj: 0, init: {pidfile: /run/gone.pid}}
+"""
+
+
+def garble_host(root: Path, seed: int) -> list[str]:
+    """Replace, remove or turn into directories some files of the probe fixture."""
+    rng = random.Random(f"proc:{seed}")
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    done = []
+    for path in rng.sample(files, k=rng.randint(1, len(files))):
+        rel = str(path.relative_to(root))
+        choice = rng.random()
+        if choice < 0.15:
+            path.unlink()
+            done.append(f"rm {rel}")
+        elif choice < 0.25:
+            path.unlink()
+            path.mkdir()
+            done.append(f"mkdir {rel}")
+        elif choice < 0.3:
+            path.unlink()
+            path.symlink_to("/nonexistent")
+            done.append(f"dangling link {rel}")
+        else:
+            data = rng.choice(PROC_GARBAGE)
+            path.write_bytes(data)
+            done.append(f"{rel} = {data[:40]!r}")
+    return done
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_validate_of_a_garbled_host_tree(tmp_path: Path, seed: int) -> None:
+    root = build_host_root(tmp_path)
+    changes = garble_host(root, seed)
+    profile = tmp_path / "p.yaml"
+    profile.write_text(VALIDATE_PROFILE)
+    args = ["validate", str(profile), "--root", str(root)]
+    result = invoke(args)
+    why = f"\ncommand: oomcfg {' '.join(args)}\nchanges: {changes}\nstderr: {result.stderr}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        why + f"\nexception: {result.exception!r}")
+    assert result.exit_code in (0, 1, 4), why
+    assert result.stdout.rstrip().splitlines()[-1].startswith("validate: "), why
