@@ -8,16 +8,20 @@ itself matters (its working directory), in-process otherwise.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from oomcfg.cli import app
+from oomcfg.lint.command import run_lint
+from oomcfg.lint.engine import LintOptions
 from oomcfg.resources import profiles_dir
 
 PRESET = str(profiles_dir() / "base-server.yaml")
@@ -224,3 +228,44 @@ def test_the_current_directory_is_still_written_as_a_dot(
     code, _, err = cli("render", PRESET, "--out", ".")
     assert (code, err) == (0, "")
     assert (tmp_path / "etc" / "sysctl.d" / "90-oomcfg.conf").is_file()
+
+
+def lint_as_nobody(*args: str) -> tuple[int, str, str]:
+    """Run the lint command in a forked child that dropped to nobody (65534).
+
+    A fork, not a subprocess: this interpreter lives under /root (mode 0700),
+    which nobody cannot exec; the child only needs what is already imported.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, lint, report, exit without cleanup
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            options = LintOptions(config=Path(args[1]))
+            code = run_lint([Path(args[2])], "text", options, out, err)
+            os.write(write_fd, json.dumps([int(code), out.getvalue(), err.getvalue()]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        data = reader.read()
+    os.waitpid(pid, 0)
+    code, out, err = json.loads(data)
+    return code, out, err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to another user")
+def test_lint_config_the_user_cannot_read_is_exit_3() -> None:
+    """Was exit 1: the config passed the stat() check and its OC013 became a lint finding."""
+    with tempfile.TemporaryDirectory() as top:
+        base = Path(top)
+        base.chmod(0o755)  # traversable by nobody; only the config itself is closed
+        config = base / "lint.yaml"
+        config.write_text("disable: [OC101]\n")
+        config.chmod(0o000)
+        code, out, err = lint_as_nobody("--config", str(config), PRESET)
+    assert (code, out) == (3, "")
+    assert err == f"oomcfg: lint configuration {config} cannot be read: Permission denied\n"

@@ -7,6 +7,7 @@ given, so tests can call them directly and the CLI stays a thin layer.
 from __future__ import annotations
 
 import json
+import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,9 +38,13 @@ def _config_problem(config: Path) -> str:
     """Why ``--config FILE`` cannot be used ('' if it can): missing, not a file, unreachable."""
     try:
         mode = config.stat().st_mode
+        if not stat.S_ISREG(mode):
+            return "not a regular file"
+        # open it too: a file root could read is not readable by everyone (EACCES)
+        os.close(os.open(config, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
     except OSError as error:  # not Path.is_file(): it raises for ENAMETOOLONG
         return error.strerror or str(error)
-    return "" if stat.S_ISREG(mode) else "not a regular file"
+    return ""
 
 
 def _base() -> Path:
