@@ -64,7 +64,13 @@ class Transaction:
         self._step = ""
 
     def run(self, writes: Sequence[Write]) -> None:
-        """Make every write happen, or none; raises ApplyFailed after undoing."""
+        """Make every write happen, or none; raises ApplyFailed after undoing.
+
+        An interruption (Ctrl-C's KeyboardInterrupt, SystemExit) between two
+        steps is undone the same way and then goes on, so the root is never
+        left half old, half new with temp files behind; what could not be
+        undone is added to it as notes.
+        """
         try:
             self._stage(writes)
             self._commit(writes)
@@ -73,6 +79,10 @@ class Transaction:
         except OSError as err:
             undo_problems = self._undo()
             raise ApplyFailed(self._report(err, undo_problems)) from err
+        except BaseException as interruption:
+            for problem in self._undo():
+                interruption.add_note(f"{self.command} interrupted; undoing failed: {problem}")
+            raise
 
     # ------------------------------------------------------------ forward steps
     def _stage(self, writes: Sequence[Write]) -> None:
