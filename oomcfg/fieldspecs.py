@@ -338,6 +338,30 @@ class PathSpec(TextSpec):
         return schema
 
 
+class PatternSpec(TextSpec):
+    """A regular expression (Python ``re`` syntax) that must compile.
+
+    Used for ``init.cmdline``: searched in a process's command line the way
+    ``pgrep -f`` does (pgrep(1)), so a bad pattern is caught when the profile
+    is loaded, with its position, not when validate scans a host.
+    """
+
+    def __init__(self, what: str, max_len: int) -> None:
+        super().__init__(what, None, max_len)
+
+    def problem(self, text: str) -> tuple[str, str, str] | None:
+        """OC055 for a pattern ``re`` cannot compile, after the text rules."""
+        found = super().problem(text)
+        if found is not None:
+            return found
+        try:
+            re.compile(text)
+        except re.error as err:
+            return ("OC055", f"is not a regular expression: {err}",
+                    "write a Python regular expression, e.g. 'gunicorn: master'")
+        return None
+
+
 class ListSpec(Spec):
     """A non-empty list of texts, returned as a tuple of ``(text, Position)`` or of texts.
 

@@ -132,8 +132,9 @@ class InitSpec:
     service directory, supervisord program); defaults to the unit's stem.
     ``command``: the daemon's argv, for targets that wrap the start command
     (runit ``run`` script, supervisord ``command=``). ``compose_service``: the
-    service's name in a compose file. ``pidfile`` / ``comm``: how validate finds
-    the running process on a host without systemd.
+    service's name in a compose file. ``pidfile`` / ``comm`` / ``cmdline``: how
+    validate finds the running process on a host without systemd (``cmdline`` is
+    a regular expression searched in the command line, as ``pgrep -f`` does).
     """
 
     name: str | None = None
@@ -141,6 +142,7 @@ class InitSpec:
     compose_service: str | None = None
     pidfile: str | None = None
     comm: str | None = None
+    cmdline: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from oomcfg.fieldspecs import (
     EnumSpec,
     ListSpec,
     PathSpec,
+    PatternSpec,
     PercentSpec,
     ScoreSpec,
     SizeSpec,
@@ -61,6 +62,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "OC052": ("unknown-sysctl", "a sysctl key oomcfg does not know, without passthrough"),
     "OC053": ("passthrough-known-sysctl", "passthrough on a key oomcfg types"),
     "OC054": ("bad-passthrough-value", "a pass-through value sysctl.d cannot carry safely"),
+    "OC055": ("bad-cmdline-pattern", "an init.cmdline that is not a regular expression"),
     "OC060": ("extends-not-found", "an extended profile does not exist"),
     "OC061": ("extends-cycle", "profiles extend each other in a cycle"),
     "OC062": ("bad-extends-entry", "an extends entry that is neither a preset name nor a path"),
@@ -109,6 +111,9 @@ INIT = MapSpec("init", [
     Field("pidfile", PathSpec("an absolute path"), "where the running daemon writes its PID"),
     Field("comm", TextSpec("a process name of at most 15 bytes", None, 15),
           "the process name in /proc/PID/comm (TASK_COMM_LEN is 16 with the NUL)"),
+    Field("cmdline", PatternSpec("a regular expression", 1024),
+          "a regular expression searched in the command line (arguments joined by spaces, "
+          "as pgrep -f reads it)"),
 ])
 
 SERVICE = MapSpec("a service", [
