@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
+from oomcfg.initmatch import init_processes
 from oomcfg.liveparse import (
     RUNNING_STATES,
     SHOW_PROPERTIES,
@@ -36,7 +37,6 @@ from oomcfg.model import Profile, Service
 from oomcfg.procread import (
     ProcFiles,
     boot_time,
-    init_processes,
     proc_infos,
     safe_list,
     safe_text,
@@ -89,7 +89,7 @@ def _unreachable_layers(
         found["systemd"] = (
             f"no systemd on this host ({host.path('run/systemd/system')} is absent, "
             "sd_booted(3)): there are no units to ask about; check the services with "
-            "--only processes (init.pidfile / init.comm)"
+            "--only processes (init.pidfile, init.comm or init.cmdline)"
         )
     if systemd and not host.is_live and only & {"units", "processes"}:
         found["systemd"] = (

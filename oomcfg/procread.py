@@ -1,4 +1,4 @@
-"""Per-process reads for validate, and finding a service's processes without systemd.
+"""Per-process reads for validate (the services of a host without systemd: oomcfg.initmatch).
 
 The reads are the whole cost of a busy host, so they are kept to a minimum.
 
@@ -22,17 +22,14 @@ from oomcfg.host import Host
 from oomcfg.liveparse import (
     EXITED_STATES,
     ProcInfo,
-    decimal,
     in_control_group,
     parse_btime,
     parse_cgroup_v2,
     parse_oom_score_adj,
-    parse_pidfile,
     parse_proc_state,
     parse_start_ticks,
     parse_uptime,
 )
-from oomcfg.model import Service
 
 #: One read returns a whole small /proc file (stat, oom_score_adj, cgroup, status are
 #: generated in one go, proc(5)); a longer one is read on until EOF.
@@ -123,7 +120,7 @@ def proc_infos(
         if stat is None or parse_proc_state(stat) in EXITED_STATES:
             continue
         if group is None or _still_in(procfs, pid, group):
-            infos.append(ProcInfo(pid, adj, _start_time(stat, boot), _stat_comm(stat)))
+            infos.append(ProcInfo(pid, adj, _start_time(stat, boot), stat_comm(stat)))
     return infos
 
 
@@ -133,19 +130,6 @@ def _still_in(procfs: ProcFiles, pid: int, group: str) -> bool:
         return False  # gone meanwhile
     path = parse_cgroup_v2(text)
     return path is None or in_control_group(path, group)  # no v2 line: cannot tell, keep it
-
-
-def alive_as(procfs: ProcFiles, pid: int, comm: str) -> bool:
-    """Still the program ``comm``, alive: /proc/PID/stat, read *after* the value, names it
-    and is not a zombie. A zombie (exited, not yet reaped) keeps comm and oom_score_adj;
-    a PID reused between the reads names another program. Either is "not running",
-    never drift."""
-    stat = procfs.read(pid, "stat")
-    return (
-        stat is not None
-        and parse_proc_state(stat) not in EXITED_STATES
-        and _stat_comm(stat) == comm
-    )
 
 
 def read_adj(procfs: ProcFiles, pid: int) -> int | None:
@@ -159,7 +143,7 @@ def _start_time(stat: str, boot: float | None) -> float | None:
     return None if ticks is None or boot is None else boot + ticks / _clock_ticks()
 
 
-def _stat_comm(stat: str) -> str:
+def stat_comm(stat: str) -> str:
     """Field 2 of /proc/PID/stat, between the first ``(`` and the last ``)`` (proc(5))."""
     return stat.partition("(")[2].rpartition(")")[0]
 
@@ -180,69 +164,6 @@ def boot_time(host: Host) -> float | None:
 def _clock_ticks() -> int:
     """USER_HZ, the unit of /proc/PID/stat start times (proc(5): sysconf(_SC_CLK_TCK))."""
     return os.sysconf("SC_CLK_TCK")
-
-
-# --- hosts without systemd: services by pidfile or comm (InitSpec) ----------------------------
-
-#: proc(5): comm is the executable name truncated to TASK_COMM_LEN - 1 bytes.
-COMM_LEN = 15
-
-
-def init_processes(
-    host: Host, procfs: ProcFiles, services: Iterable[Service]
-) -> dict[str, list[ProcInfo]]:
-    """Processes of services on a host without systemd: by pidfile, else by comm."""
-    result: dict[str, list[ProcInfo]] = {}
-    by_comm: dict[str, str] = {}
-    for svc in services:
-        if svc.init is not None and svc.init.pidfile:
-            result[svc.name] = _by_pidfile(host, procfs, svc.init.pidfile, svc.init.comm)
-        elif svc.init is not None and svc.init.comm:
-            by_comm[svc.init.comm[:COMM_LEN]] = svc.name
-            result[svc.name] = []
-    for info in _live_by_comm(host, procfs, by_comm.keys()):
-        result[by_comm[info.comm]].append(info)
-    return result
-
-
-def _by_pidfile(host: Host, procfs: ProcFiles, pidfile: str, comm: str | None) -> list[ProcInfo]:
-    """The process a pidfile names; none if it exited (a zombie not yet reaped included) or
-    its PID now belongs to another program (PID reuse: when the profile gives
-    ``init.comm`` too, it must match)."""
-    pid = parse_pidfile(safe_text(host, pidfile) or "")
-    if pid is None:
-        return []
-    actual = (procfs.read(pid, "comm") or "").rstrip("\n")
-    adj = read_adj(procfs, pid)
-    if adj is None or not actual or (comm is not None and actual != comm[:COMM_LEN]):
-        return []
-    return [ProcInfo(pid, adj, comm=actual)] if alive_as(procfs, pid, actual) else []
-
-
-def _live_by_comm(host: Host, procfs: ProcFiles, comms: Iterable[str]) -> list[ProcInfo]:
-    """Live processes whose name is one of ``comms``, with their ``oom_score_adj``.
-
-    Two reads per PID, in this order: ``oom_score_adj``, then ``stat`` (proc(5):
-    the name is field 2, the state field 3). Reading ``stat`` *after* the value
-    ties the value to the process it names (a PID reused in between shows its new
-    name) and rules out a zombie, without a third read of ``comm``.
-    """
-    wanted = set(comms)
-    if not wanted:
-        return []
-    found = []
-    for name in safe_list(host, "proc"):
-        pid = decimal(name)  # not '²' or a 5,000-digit name planted in a --proc fixture
-        if pid is None:
-            continue
-        adj = read_adj(procfs, pid)
-        stat = procfs.read(pid, "stat") if adj is not None else None
-        if adj is None or stat is None or parse_proc_state(stat) in EXITED_STATES:
-            continue
-        comm = _stat_comm(stat)
-        if comm in wanted:
-            found.append(ProcInfo(pid, adj, comm=comm))
-    return found
 
 
 # --- read helpers: a permission problem is "unreadable", never a crash ------------------------

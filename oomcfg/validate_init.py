@@ -1,6 +1,6 @@
 """validate on hosts without systemd, and the capability rule both kinds of host share.
 
-Without systemd a service is found by ``init.pidfile`` or ``init.comm``
+Without systemd a service is found by ``init.pidfile``, ``init.comm`` or ``init.cmdline``
 (:class:`~oomcfg.model.InitSpec`); its processes carry whatever the init
 snippet (or ``choom``) set when it started. Pure, like :mod:`oomcfg.validate`.
 """
@@ -29,15 +29,15 @@ def refused_lowering(state: LiveState, expected: int, proc: ProcInfo) -> bool:
 def init_service_findings(svc: Service, state: LiveState) -> Iterator[Finding]:
     """Findings for one service on a host without systemd (found by pidfile or comm)."""
     init = svc.init
-    if init is None or not (init.pidfile or init.comm):
+    if init is None or not (init.pidfile or init.comm or init.cmdline):
         yield Finding(
             "OV031", "unknown", "service", svc.name, "-", "-",
-            "no systemd here and the profile gives neither init.pidfile nor init.comm",
-            f"add init.pidfile or init.comm to services.{svc.name} in the profile",
+            "no systemd here and the profile gives none of init.pidfile, init.comm, init.cmdline",
+            f"add init.pidfile, init.comm or init.cmdline to services.{svc.name} in the profile",
         )  # fmt: skip
         return
     procs = state.processes.get(svc.name, ())
-    how = f"pidfile {init.pidfile}" if init.pidfile else f"comm {init.comm!r}"
+    how = _how_found(svc)
     if not procs:
         yield Finding(
             "OV030", "not-running", "service", svc.name, "running", "not running",
@@ -49,6 +49,16 @@ def init_service_findings(svc: Service, state: LiveState) -> Iterator[Finding]:
     for proc in procs:
         if proc.oom_score_adj != svc.oom_score_adj:
             yield _explain_init_process(svc, state, proc)
+
+
+def _how_found(svc: Service) -> str:
+    """How the profile says to find the service, for "no live process found by ..."."""
+    init = svc.init
+    assert init is not None
+    ways = [f"pidfile {init.pidfile}"] if init.pidfile else []
+    ways += [f"comm {init.comm!r}"] if init.comm else []
+    ways += [f"command line matching {init.cmdline!r}"] if init.cmdline else []
+    return " and ".join(ways)
 
 
 def process_finding(
