@@ -361,6 +361,12 @@ class PatternSpec(TextSpec):
                     "write a Python regular expression, e.g. 'gunicorn: master'")
         return None
 
+    def json(self) -> JSON:
+        """The text schema, marked ``format: regex`` (JSON Schema 2020-12, section 7.3.8)."""
+        schema = super().json()
+        schema["format"] = "regex"
+        return schema
+
 
 class ListSpec(Spec):
     """A non-empty list of texts, returned as a tuple of ``(text, Position)`` or of texts.
