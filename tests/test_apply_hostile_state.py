@@ -8,8 +8,8 @@ a message naming the path, nothing written. Each case runs in a subprocess
 with a timeout and an address-space limit, so a regression neither hangs the
 suite nor eats the machine's memory.
 
-Still open (strict xfail, for the owner of oomcfg/transaction.py): Ctrl-C
-between apply's renames leaves a torn root and the staged temp files.
+Ctrl-C between apply's renames (once a torn root with staged temp files left
+behind) is undone like a failed system call.
 """
 
 from __future__ import annotations
