@@ -21,6 +21,7 @@ CODES: dict[str, str] = {
     "OV001": "sysctl-overridden-by-file",
     "OV002": "sysctl-changed-at-runtime",
     "OV003": "sysctl-unreadable",
+    "OV004": "sysctl-more-values-than-kernel-keeps",
     "OV010": "unit-overridden-by-file",
     "OV011": "unit-daemon-reload-pending",
     "OV012": "unit-setting-missing",

@@ -184,7 +184,7 @@ def _fewer_values(key: str, expected: str, actual: str, winner: SysctlEntry | No
     kept = len(actual.split())
     values = f"{kept} value{'s' if kept > 1 else ''}"
     return Finding(
-        "OV002", "drift", "sysctl", key, expected, actual,
+        "OV004", "drift", "sysctl", key, expected, actual,
         f"this kernel keeps {values} for {key} and ignores the rest of a write: "
         f"the profile's {len(expected.split())} cannot all be in place",
         f"give {values} in the profile",

@@ -138,7 +138,7 @@ def test_validate_more_numbers_than_the_kernel_keeps_says_so(root: Path, tmp_pat
     code, out, err = validate(root, profile)
     assert (code, err) == (1, "")
     assert out[:3] == [
-        "vm.lowmem_reserve_ratio: drift[OV002]: expected 256 256 32 0 0 0, actual 256 256 32 0 0",
+        "vm.lowmem_reserve_ratio: drift[OV004]: expected 256 256 32 0 0 0, actual 256 256 32 0 0",
         "  cause: this kernel keeps 5 values for vm.lowmem_reserve_ratio and ignores the rest of "
         "a write: the profile's 6 cannot all be in place",
         "  fix:   give 5 values in the profile",
