@@ -12,7 +12,6 @@ instead; :meth:`oomcfg.model.Size.render` gives the canonical text back.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 from oomcfg.model import Size
 
@@ -101,6 +100,8 @@ def _near_miss_hint(text: str, percent: bool) -> str:
         shift = _SHIFT[unit[0]]
     else:
         return f"allowed: {allowed}"
+    from fractions import Fraction  # noqa: PLC0415 - only for a hint on an error (start-up)
+
     exact = Fraction(number) * (1 << shift)
     if exact.denominator != 1:
         return f"a size is a whole number of bytes; allowed: {allowed}"
