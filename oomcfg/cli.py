@@ -19,7 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from oomcfg.entry import version_line
-from oomcfg.errors import ExitCode, OomcfgError
+from oomcfg.errors import ExitCode, InputError, OomcfgError
 from oomcfg.outstream import OutputError
 
 app = typer.Typer(
@@ -62,8 +62,22 @@ def _finish_or_fail(command: Callable[[], int]) -> NoReturn:
 
 
 def _fail(err: OomcfgError) -> NoReturn:
-    sys.stderr.write(f"oomcfg: {err}\n")
+    _report(err)
     raise typer.Exit(int(err.exit_code))
+
+
+def _report(err: OomcfgError) -> None:
+    """Say what went wrong on stderr: diagnostics one per line, bare, as render prints them.
+
+    ``oomcfg: `` before an InputError's first diagnostic made that one line
+    ``oomcfg: path:line:col: ...``, which editors and CI problem matchers read
+    as a file named ``oomcfg: path`` (bad-inputs.md: every problem as
+    ``file:line:col: error[CODE]: ...``).
+    """
+    if isinstance(err, InputError):
+        sys.stderr.writelines(d.format() + "\n" for d in err.diagnostics)
+    else:
+        sys.stderr.write(f"oomcfg: {err}\n")
 
 
 def _path(value: str | Path) -> Path:
@@ -79,12 +93,26 @@ def _path(value: str | Path) -> Path:
     return Path(value)
 
 
+def _profile_path(value: str | Path) -> Path:
+    """A PROFILE argument: a written path stays a path, never a shipped preset's name.
+
+    ``Path("./database-server")`` is ``database-server``, which the loader
+    takes for the shipped preset when no such file exists here: ``oomcfg
+    apply ./database-server`` with the file missing would apply the preset.
+    A spelling with a ``/`` that normalising loses is kept as an absolute path.
+    """
+    path = _path(value)
+    if isinstance(value, str) and "/" in value and "/" not in str(path):
+        return path.absolute()
+    return path
+
+
 # Parameters shared by the commands that load and render profiles: one definition
 # each, so render, apply and validate describe them the same way.
 ProfilesArg = Annotated[
     list[Path],
     typer.Argument(
-        metavar="PROFILE...", parser=_path,
+        metavar="PROFILE...", parser=_profile_path,
         help="Profile files, or shipped presets by name (database-server, preset:NAME); "
         "later ones override earlier ones."
     ),
@@ -325,7 +353,7 @@ def main() -> int:
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     except OomcfgError as err:
-        sys.stderr.write(f"oomcfg: {err}\n")
+        _report(err)
         return int(err.exit_code)
     except OutputError:
         raise  # standard output failed: oomcfg.entry reports it (exit 4), not as a bug

@@ -182,7 +182,7 @@ def test_invalid_profile_exits_3_before_touching_the_root(tmp_path: Path, root: 
     )
     code, out, err = oomcfg("apply", bad, "--root", root)
     assert (code, out) == (3, "")
-    assert err.startswith(f"oomcfg: {bad}:5:20: error[")
+    assert err.startswith(f"{bad}:5:20: error[")
     assert "1200" in err
     assert snapshot(root) == {}
 

@@ -269,3 +269,47 @@ def test_lint_config_the_user_cannot_read_is_exit_3() -> None:
         code, out, err = lint_as_nobody("--config", str(config), PRESET)
     assert (code, out) == (3, "")
     assert err == f"oomcfg: lint configuration {config} cannot be read: Permission denied\n"
+
+
+# --- a written path is never a shipped preset --------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling",
+                         ["./database-server", "database-server/", ".//database-server"])
+@pytest.mark.parametrize("command", ["render", "apply", "validate"])
+def test_a_path_to_a_missing_file_is_not_the_preset_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str, command: str
+) -> None:
+    """Was: ``oomcfg apply ./database-server`` with no such file applied the shipped preset
+    (``Path('./database-server')`` is ``database-server``, a preset name)."""
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "root"
+    root.mkdir()
+    extra = ["--root", str(root)] if command != "render" else []
+    code, out, err = cli(command, spelling, *extra)
+    assert (code, out) == (3, "")
+    assert err == (f"{tmp_path / 'database-server'}: error[OC013]: cannot read file: "
+                   "No such file or directory (check the path and its permissions)\n")
+    assert list(root.iterdir()) == []
+
+
+def test_a_bare_preset_name_is_still_the_preset(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("render", "database-server")
+    assert code == 0
+    assert '# profile: "preset:base-server", "preset:database-server"' in out
+
+
+@pytest.mark.parametrize("command", ["render", "apply", "validate"])
+def test_every_command_prints_bad_profile_diagnostics_bare(tmp_path: Path, command: str) -> None:
+    """Was: apply wrote ``oomcfg: `` before the first diagnostic only, so its first line read
+    as a problem in a file named ``oomcfg: /path/p.yaml``."""
+    bad = tmp_path / "p.yaml"
+    bad.write_text("oomcfg: 1\nservices:\n  web: {unit: web.service, oom_score_adj: 1200}\n"
+                   "  db: {unit: db.service, oom_policy: panic}\n")
+    extra = ["--root", str(tmp_path)] if command != "render" else []
+    code, out, err = cli(command, str(bad), *extra)
+    assert (code, out) == (3, "")
+    assert [line.split(" error[")[0] for line in err.splitlines()] == [
+        f"{bad}:3:43:", f"{bad}:4:38:"]

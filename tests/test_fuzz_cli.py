@@ -46,8 +46,11 @@ APPLY_CODES = {0, 3}  # a fresh --root, no reload, no live step: nothing else ca
 
 #: ``path:line:col: error[CODE]: message``; only these codes may name the whole file
 #: (``path: error[CODE]:``): file too large, unreadable, empty, a target with nothing.
-ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): error\[OC\d{3}\]: ")
-FILE_ERROR_LINE = re.compile(r"^(?P<path>.+?): error\[(?P<code>OC001|OC013|OC021|OC080)\]: ")
+#: No ``oomcfg: `` in front: a problem matcher would read it as part of the file name.
+ERROR_LINE = re.compile(
+    r"^(?!oomcfg: )(?P<path>.+?):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): error\[OC\d{3}\]: ")
+FILE_ERROR_LINE = re.compile(
+    r"^(?!oomcfg: )(?P<path>.+?): error\[(?P<code>OC001|OC013|OC021|OC080)\]: ")
 LINT_LINE = re.compile(
     r"^.+?(:[1-9]\d*:[1-9]\d*)?: (error|warning|info)\[OC\d{3}\] .*\([a-z0-9-]+\)$")
 
