@@ -48,6 +48,14 @@ def main() -> int:
         return finish_output(cli_main())
     except OutputError as err:
         return report_output_error(err)
+    except KeyboardInterrupt:
+        # Ctrl-C before the CLI is running (while Typer imports); once it runs, Typer
+        # ends the same way. 128 + SIGINT, the shell's convention for a signal death.
+        return INTERRUPTED
+
+
+#: Exit status after Ctrl-C (SIGINT is 2): what shells report for a process it killed.
+INTERRUPTED = 130
 
 
 def _import_cli_quietly() -> None:

@@ -155,3 +155,18 @@ def test_strict_utf8_stdout_writes_a_non_utf8_file_name_as_its_bytes(tmp_path: P
     done = run_encoded(["lint", name], "utf-8:strict", tmp_path)
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith(b"bad\xff.service:2:1: error[OC144]")
+
+
+def test_ctrl_c_while_the_cli_is_imported_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SIGINT can land while Typer is still importing; the shell convention is 128 + 2."""
+    from oomcfg import entry
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(entry, "_import_cli_quietly", interrupted)
+    monkeypatch.setattr("sys.argv", ["oomcfg", "lint", "profiles"])
+    assert entry.main() == 130
+    assert capsys.readouterr().err == ""
