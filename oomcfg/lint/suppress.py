@@ -1,10 +1,12 @@
-"""Inline suppression: ``# oomcfg: disable=CODE[,CODE...]`` on the line or the line above.
+"""Inline suppression: ``# oomcfg: disable=CODE[,CODE...] [reason]`` on the line or above.
 
 Works the same in profiles (a trailing YAML comment, or a comment line above
 the value), unit files and sysctl.d files (comment lines only: those formats
 have no trailing comments, a ``#`` after a value is part of the value). Codes
 or slugs may be given. A suppression that silences nothing is itself reported
-(``unused-suppression``), so stale ones do not pile up.
+(``unused-suppression``), so stale ones do not pile up; so is one that names no
+rule (a typo such as ``OC1100``, or nothing), which would otherwise silence nothing
+without a word.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.lint import find_rule
 
 UNUSED_CODE, UNUSED_SLUG = "OC301", "unused-suppression"
-_DIRECTIVE = re.compile(r"[#;]\s*oomcfg:\s*disable=([A-Za-z0-9_,\- ]+)")
+#: ``disable=`` then a comma-separated list of codes or slugs (possibly empty: reported,
+#: not ignored); whatever follows after a space is a free-text reason.
+_DIRECTIVE = re.compile(r"[#;]\s*oomcfg:\s*disable=([\w-]*(?:\s*,\s*[\w-]+)*)")
 
 
 @dataclass(slots=True)
@@ -27,6 +31,8 @@ class Suppression:
     pos: Position
     codes: frozenset[str]
     used: set[str] = field(default_factory=set)
+    #: names that are no rule's code or slug (a typo silences nothing: say so)
+    unknown: tuple[str, ...] = ()
 
 
 def scan(text: str, path: str, *, trailing: bool = True) -> dict[int, Suppression]:
@@ -42,9 +48,12 @@ def scan(text: str, path: str, *, trailing: bool = True) -> dict[int, Suppressio
         match = _DIRECTIVE.search(line) if "disable=" in line else None
         if match is None or not (trailing or line[: match.start()].strip() == ""):
             continue
-        names = (n.strip() for n in match[1].split(","))
-        codes = frozenset(r.code for n in names if n and (r := find_rule(n)) is not None)
-        found[lineno] = Suppression(Position(path, lineno, match.start() + 1), codes)
+        names = [n.strip() for n in match[1].split(",") if n.strip()]
+        rules = {n: find_rule(n) for n in names}
+        codes = frozenset(r.code for r in rules.values() if r is not None)
+        unknown = tuple(n for n, r in rules.items() if r is None)
+        pos = Position(path, lineno, match.start() + 1)
+        found[lineno] = Suppression(pos, codes, set(), unknown)
     return found
 
 
@@ -75,10 +84,21 @@ class Suppressor:
         """One warning per suppression (or named code) that silenced nothing."""
         for table in self.by_path.values():
             for sup in table.values():
+                if sup.unknown or not (sup.codes or sup.unknown):
+                    yield _no_rule(sup)
                 idle = sorted(sup.codes - sup.used)
-                if idle or not sup.codes:
+                if idle:
                     yield Diagnostic(
                         UNUSED_CODE,
-                        f"suppression of {', '.join(idle) or 'no known rule'} matches no finding",
+                        f"suppression of {', '.join(idle)} matches no finding",
                         sup.pos, Severity.WARNING, UNUSED_SLUG, "remove it",
                     )  # fmt: skip
+
+
+def _no_rule(sup: Suppression) -> Diagnostic:
+    """A ``disable=`` that names no rule (a typo, or nothing at all) silences nothing."""
+    what = f"names no rule: {', '.join(sup.unknown)}" if sup.unknown else "names no rule"
+    return Diagnostic(
+        UNUSED_CODE, f"suppression {what}", sup.pos, Severity.WARNING, UNUSED_SLUG,
+        "write a rule code or slug (oomcfg rules lists them), or remove it",
+    )  # fmt: skip

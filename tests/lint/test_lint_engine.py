@@ -245,6 +245,35 @@ class TestInlineSuppression:
         assert result.exit_code(strict=True) == ExitCode.FINDINGS
 
 
+    def test_a_reason_may_follow_the_codes(self, tmp_path: Path) -> None:
+        text = HEADER + (
+            "sysctl:\n  vm.oom_dump_tasks: 0  # oomcfg: disable=OC107, OC105 kernel debug host\n"
+        )
+        result = lint_tree(tmp_path, {"p.yaml": text})
+        assert [(f.code, f.message) for f in result.findings] == [
+            ("OC301", "suppression of OC105 matches no finding")
+        ]
+
+    @pytest.mark.parametrize(
+        ("directive", "message"),
+        [
+            ("disable=OC1070", "suppression names no rule: OC1070"),
+            ("disable=OC107,oom-dump-task-off", "suppression names no rule: oom-dump-task-off"),
+            ("disable=", "suppression names no rule"),
+            ("disable= OC107", "suppression names no rule"),  # the codes start right after '='
+        ],
+    )
+    def test_a_suppression_naming_no_rule_is_reported_not_ignored(
+        self, tmp_path: Path, directive: str, message: str
+    ) -> None:
+        """A typo would otherwise silence nothing without a word."""
+        text = HEADER + f"sysctl:\n  vm.oom_dump_tasks: 0  # oomcfg: {directive}\n"
+        result = lint_tree(tmp_path, {"p.yaml": text})
+        assert ("OC301", message, 4, 25) in [
+            (f.code, f.message, f.pos.line, f.pos.col) for f in result.findings if f.pos
+        ]
+
+
 class TestEachFileIsParsedOnce:
     def test_whatever_the_number_of_rules(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
