@@ -241,6 +241,7 @@ class MapSpec(Container):
         self.names = tuple(self.fields)
         self.required = tuple(f.name for f in fields if f.required)
         self.exclusive = tuple(exclusive)
+        self.exclusive_set = frozenset(exclusive)
         # Split once here: walk() runs per mapping of a 10,000-service profile,
         # and isinstance() against an ABC costs more than the dict lookup.
         self.leaves = {f.name: f.spec for f in fields if isinstance(f.spec, Spec)}
@@ -302,8 +303,8 @@ class MapSpec(Container):
             else:
                 out[(*path, name)] = (leaf.check(value, name, ctx),
                                       new_position(file, value.line, value.col))
-        if self.required or self.exclusive:
-            self._presence(node, set(present), path, ctx)
+        if self.required or len(self.exclusive_set.intersection(present)) > 1:
+            self._presence(node, set(present), path, ctx)  # only when there is a problem to find
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
         """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
