@@ -41,6 +41,13 @@ _VALID = re.compile(
 )
 
 
+#: The names of :data:`_VALID` without ``\\xNN`` escapes (nearly all of them), as plain
+#: character classes: twice as fast as its per-character alternation (P4).
+_PLAIN_VALID = re.compile(
+    rf"[A-Za-z0-9:_.\-]+(?:@[A-Za-z0-9:_.\-]*)?\.(?:{'|'.join(sorted(UNIT_TYPES))})"
+)
+
+
 def unit_type(name: str) -> str:
     """The type suffix of ``name`` without the dot (``"service"``), or ``""`` if none.
 
@@ -76,7 +83,9 @@ def unit_name_error(name: str) -> str | None:
     """
     if name in _VALID_NAMES:
         return None
-    if len(name) <= UNIT_NAME_MAX_BYTES and _VALID.fullmatch(name):
+    if len(name) <= UNIT_NAME_MAX_BYTES and (
+            (_PLAIN_VALID.fullmatch(name) is not None and ".." not in name)
+            or _VALID.fullmatch(name) is not None):
         _VALID_NAMES.add(name)
         return None  # one regex for the common case; _diagnose says what is wrong
     return _diagnose(name)

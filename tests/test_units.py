@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from oomcfg import units
 from oomcfg.units import (
     DIRECTIVE_BY_NAME,
     directive_valid_for,
@@ -122,3 +125,15 @@ def test_fast_path_and_step_by_step_checks_agree(name: str) -> None:
     from oomcfg.units import _diagnose
 
     assert (unit_name_error(name) is None) == (_diagnose(name) is None)
+
+
+def test_the_fast_unit_name_check_accepts_exactly_what_the_full_pattern_accepts() -> None:
+    """unit_name_error tries a plain character-class pattern first; it must change no verdict."""
+    rng = random.Random(20261126)
+    alphabet = ["a", "Z", "0", ":", "_", ".", "-", "@", "\\x2d", "\\", "x", " ", "/", "é", ".."]
+    suffixes = [".service", ".slice", ".target", ".srvice", "", "@.service", ".d"]
+    for _ in range(20000):
+        stem = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        name = stem + rng.choice(suffixes)
+        expected = len(name) <= units.UNIT_NAME_MAX_BYTES and bool(units._VALID.fullmatch(name))
+        assert (units.unit_name_error(name) is None) == expected, name
