@@ -145,14 +145,25 @@ def plan_on(
     gc.disable()
     try:
         manifest = read_manifest(host)
-        produced = [f.path for f in rendered]
-        paths = set(produced).union(manifest.files)  # set: one read per path, no O(n^2) scan
-        current = host.read_states(paths)
+        current = host.read_states(_paths_to_read(rendered, manifest))
         return plan(rendered, current, manifest, force=force, kinds=kinds)
     finally:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def _paths_to_read(rendered: Sequence[RenderedFile], manifest: Manifest) -> list[str]:
+    """Every rendered path in render's order, then the manifest's other paths.
+
+    In the order :func:`~oomcfg.plan.plan` walks them: each file's state is
+    then allocated next to the previous one, and the plan reads them
+    sequentially instead of all over the heap (performance.md P6: ~10 ms of
+    40 for reading and planning 10,000 files, against a set's hash order).
+    """
+    produced = [f.path for f in rendered]
+    seen = set(produced)  # a set: no O(n^2) scan of the manifest
+    return produced + [path for path in manifest.files if path not in seen]
 
 
 def read_manifest(host: Host) -> Manifest:
