@@ -165,6 +165,7 @@ class Host(LiveSide):
         states: dict[str, FileState] = {}
         prefix, slow, is_reg, imode = self._prefix, _SLOW_HEADS, stat.S_ISREG, stat.S_IMODE
         opener, fstat, read, close = os.open, os.fstat, os.read, os.close
+        new = tuple.__new__  # FileState's own __new__ is a Python-level call per file
         for rel in rels:
             # _fast_path's test, inlined; anything unusual still goes through path()
             plain = rel.partition("/")[0] not in slow and "/." not in rel and "//" not in rel
@@ -177,13 +178,13 @@ class Host(LiveSide):
             try:
                 st = fstat(fd)
                 if not is_reg(st.st_mode):
-                    states[rel] = FileState(rel, "other", None, imode(st.st_mode))
+                    states[rel] = new(FileState, (rel, "other", None, imode(st.st_mode)))
                     continue
                 size = st.st_size
                 data = read(fd, size + 1)
                 if len(data) > size:  # grew since fstat: read the rest
                     data += read_fd(fd, 0)
-                states[rel] = FileState(rel, "file", data, imode(st.st_mode))
+                states[rel] = new(FileState, (rel, "file", data, imode(st.st_mode)))
             finally:
                 close(fd)
         return states
