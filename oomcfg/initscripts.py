@@ -26,8 +26,6 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-import yaml
-
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.initjobs import (
     COMPOSE_RE,
@@ -302,6 +300,9 @@ def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFil
         lowering=any(cand.score is not None and cand.score < 0 for cand in found),
     )
     expected = {"services": {e.name: e.values() for e in entries if e is not None}}
+    # PyYAML only here: every render and apply imports this module, few render compose.
+    import yaml  # noqa: PLC0415
+
     _ensure(yaml.load(text, Loader=yaml.CSafeLoader) == expected, COMPOSE_FILE,
             "does not load back as the intended services")
     _ensure(not _STRAY_CONTROL.search(text), COMPOSE_FILE, "control character in rendered text")
