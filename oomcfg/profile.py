@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,8 +62,13 @@ class _Loader:
         if key in self.done:
             return
         self.done.add(key)
-        if at is not None and not path.is_file():
-            self.error("OC060", at, f"extended profile {shown!r} {_not_a_file(path)}")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            self.error("OC063", at, f"extends chain deeper than {MAX_EXTENDS_DEPTH} files at "
+                       f"{shown!r}", "flatten the chain: a profile may extend several files")
+            return
+        problem = _not_a_file(path) if at is not None else None
+        if problem is not None:
+            self.error("OC060", at, f"extended profile {shown!r} {problem}")
             return
         node, diags = load_yaml_file(path, shown)
         self.diags.extend(diags)
@@ -121,7 +127,7 @@ class _Loader:
             self.error("OC060", pos, f"preset {name!r} cannot be found: {err}")
             return
         target = directory / f"{name}.yaml"
-        if not target.is_file():
+        if _not_a_file(target) is not None:
             shipped = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
             self.error("OC060", pos, f"no shipped preset named {name!r}", f"presets: {shipped}")
             return
@@ -190,18 +196,34 @@ def _is_shipped_preset(name: str) -> bool:
     if not PRESET_NAME_RE.fullmatch(name):
         return False
     try:
-        return (profiles_dir() / f"{name}.yaml").is_file()
+        return _not_a_file(profiles_dir() / f"{name}.yaml") is None
     except FileNotFoundError:
         return False
 
 
-def _not_a_file(path: Path) -> str:
-    """Why ``path`` cannot be an extended profile, in words (it is not a regular file)."""
-    if path.is_dir():
+#: How many files deep ``extends:`` may go. Real hierarchies are a few levels
+#: (site -> role -> base); the cap turns a generated or hostile chain into one
+#: clear error instead of exhausting the interpreter's stack (bad-inputs.md).
+MAX_EXTENDS_DEPTH = 64
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be an extended profile, in words; None for a regular file.
+
+    Any error of stat(2) is an answer (a name longer than NAME_MAX is
+    ENAMETOOLONG, a component that is a file ENOTDIR), never an exception.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as err:
+        return f"cannot be read: {err.strerror or err}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
         return "is a directory, not a profile file"
-    if path.exists():
-        return "is not a regular file (a FIFO, socket or device)"
-    return "does not exist"
+    return "is not a regular file (a FIFO, socket or device)"
 
 
 @contextmanager

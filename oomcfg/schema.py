@@ -66,6 +66,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "OC060": ("extends-not-found", "an extended profile does not exist"),
     "OC061": ("extends-cycle", "profiles extend each other in a cycle"),
     "OC062": ("bad-extends-entry", "an extends entry that is neither a preset name nor a path"),
+    "OC063": ("extends-too-deep", "an extends chain deeper than 64 files"),
 }
 SLUGS: Mapping[str, str] = {code: slug for code, (slug, _) in CODES.items()}
 

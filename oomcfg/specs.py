@@ -94,18 +94,29 @@ class Ctx:
         return INVALID
 
 
-def kind_of(node: YNode) -> str:
-    """How a node reads to a user: 'a mapping', 'the integer 5', ..."""
+#: Longest scalar a message quotes. A message must not become the channel that prints
+#: a file's content: ``extends:`` may name any readable file, and CI logs of
+#: ``oomcfg lint`` on an untrusted change are public (a ``.env`` is one long string).
+QUOTE_MAX = 24
+
+
+def kind_of(node: YNode, *, quote: bool = True) -> str:
+    """How a node reads to a user: 'a mapping', 'the integer 5', ...
+
+    Short scalars are quoted (they are what a user typed by mistake); a longer
+    one, or any scalar when ``quote`` is false, is described by its kind and
+    length only (see :data:`QUOTE_MAX`).
+    """
     if isinstance(node, YMap):
         return "a mapping"
     if isinstance(node, YSeq):
         return "a list"
     value = node.value
-    if isinstance(value, bool):
-        return f"the boolean {node.text}"
-    if isinstance(value, int | float):
-        return f"the number {node.text}"
-    return f"the string {node.text!r}"
+    kind = "boolean" if isinstance(value, bool) else (
+        "number" if isinstance(value, int | float) else "string")
+    if not quote or len(node.text) > QUOTE_MAX:
+        return f"a {kind} of {len(node.text)} characters"
+    return f"the {kind} {node.text!r}" if kind == "string" else f"the {kind} {node.text}"
 
 
 def did_you_mean(word: object, choices: Sequence[str]) -> str:
@@ -223,7 +234,9 @@ def mapping(node: YNode, label: str | Path, ctx: Ctx) -> YMap | None:
         ctx.error("OC026", node, f"{show(label)} has no value",
                   "write a mapping (or leave the key out); an empty value never means 'reset'")
     else:
-        ctx.error("OC022", node, f"{show(label)} must be a mapping, not {kind_of(node)}")
+        whole_file = show(label) == "the profile"  # never echo a whole file: see QUOTE_MAX
+        ctx.error("OC022", node,
+                  f"{show(label)} must be a mapping, not {kind_of(node, quote=not whole_file)}")
     return None
 
 
