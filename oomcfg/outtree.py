@@ -131,9 +131,14 @@ def _write_new(tree: _Tree, dir_fd: int, name: str, file: RenderedFile) -> bool:
 
 
 def _replace(tree: _Tree, dir_fd: int, name: str, file: RenderedFile) -> None:
-    """Replace an existing entry by rename(2), which never follows a symlink at ``name``."""
-    temp = f".{name}.oomcfg-new"
-    with suppress(FileNotFoundError):  # a leftover of an interrupted run
+    """Replace an existing entry by rename(2), which never follows a symlink at ``name``.
+
+    The temporary name carries the PID: two renders into one tree at once (a CI
+    matrix, a make -j) must not unlink or rename each other's temporary file;
+    the last rename wins, each file whole.
+    """
+    temp = f".{name}.oomcfg-new.{os.getpid()}"
+    with suppress(FileNotFoundError):  # a leftover of an interrupted run of this PID
         os.unlink(temp, dir_fd=dir_fd)
     if not _write_new(tree, dir_fd, temp, file):
         raise UnsafeOutput(f"cannot create the temporary file {temp}")

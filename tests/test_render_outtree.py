@@ -65,3 +65,31 @@ def test_an_os_failure_is_an_environment_problem_naming_the_file(tmp_path: Path)
     name = "x" * 300 + ".conf"
     with pytest.raises(EnvironmentProblem, match=rf"cannot write .*etc/{name}: File name too long"):
         write_tree(tmp_path, [RenderedFile(f"etc/{name}", "x\n")])
+
+
+def test_concurrent_renders_into_one_tree_never_collide(tmp_path: Path) -> None:
+    """Several processes re-rendering one tree at once (a CI matrix, make -j): each
+    replacement uses its own temporary file, so every run succeeds and every file
+    is whole, whichever rename lands last."""
+    import subprocess
+    import sys
+
+    profile = tmp_path / "p.yaml"
+    services = "".join(f"  s{i}: {{unit: s{i}.service, oom_score_adj: {i}}}\n" for i in range(40))
+    profile.write_text("oomcfg: 1\nservices:\n" + services)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "oomcfg", "render", str(profile), "--out", str(out)]
+    assert subprocess.run(argv, capture_output=True, check=False).returncode == 0
+    for _ in range(3):
+        runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(4)]
+        results = [(run.wait(), run.stderr.read() if run.stderr else b"") for run in runs]
+        for run in runs:
+            for stream in (run.stdout, run.stderr):
+                if stream is not None:
+                    stream.close()
+        assert results == [(0, b"")] * 4
+    leftovers = [p.name for p in out.rglob(".*")]
+    assert leftovers == []
+    dropin = out / "etc/systemd/system/s7.service.d/50-oomcfg.conf"
+    assert dropin.read_text().endswith("OOMScoreAdjust=7\n")
