@@ -57,6 +57,9 @@ __all__ = [
 
 _SLOW_HEADS = frozenset({"", ".", "..", "proc", "sys"})
 _NOFOLLOW_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_FOLLOW_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+#: First read of a file that reports size 0 (/proc, /sys): every sysctl fits.
+_PSEUDO_FILE_READ = 65535
 _TEMP_SERIAL = count()
 
 
@@ -118,13 +121,36 @@ class Host(LiveSide):
 
     # ------------------------------------------------------------------ reads
     def read_bytes(self, rel: str) -> bytes | None:
-        """Contents of a file, or None when it (or a /proc process) does not exist."""
+        """Contents of a regular file; None when it (or a /proc process) does not exist.
+
+        A FIFO, device or socket at the path reads as absent too, checked
+        with fstat before the first read: a FIFO planted where a pidfile or
+        sysctl.d file belongs would block forever, and a link to ``/dev/zero``
+        would be read until memory runs out. A directory raises
+        IsADirectoryError, as a plain read does. Symlinks are followed (a
+        sysctl.d file is often a link to ``../sysctl.conf``). /proc and /sys
+        files report size 0 and some answer only a read from offset 0
+        (proc_dointvec), so those are read with one large first read.
+        """
         try:
-            return self.path(rel).read_bytes()
+            fd = os.open(self.path(rel), _FOLLOW_READ)
         except OSError as err:
             if err.errno in GONE:  # the file or process is gone: not an error for a reader
                 return None
             raise
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(rel))
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            return read_fd(fd, st.st_size or _PSEUDO_FILE_READ)
+        except OSError as err:
+            if err.errno in GONE:  # the process exited between open and read
+                return None
+            raise
+        finally:
+            os.close(fd)
 
     def read_text(self, rel: str) -> str | None:
         """Text of a file (UTF-8, undecodable bytes replaced), or None when missing."""

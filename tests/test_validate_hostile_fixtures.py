@@ -75,15 +75,11 @@ def test_proc_files_that_block_or_never_end(tmp_path: Path, plant: dict[str, str
     assert_answered(validate_tree(tmp_path, plant))
 
 
-HOST_READ = ("Host.read_bytes (oomcfg/host.py) opens any file type and reads it whole: "
-             "a FIFO blocks forever, /dev/zero eats memory")
-
-
-@pytest.mark.xfail(strict=True, reason=HOST_READ)
 @pytest.mark.parametrize("plant", [
     {"run/mydb.pid": "fifo"},
     {"run/mydb.pid": "/dev/zero"},
     {"etc/sysctl.d/50-planted.conf": "fifo"},
 ], ids=["pidfile-fifo", "pidfile-dev-zero", "sysctl.d-fifo"])
 def test_host_files_that_block_or_never_end(tmp_path: Path, plant: dict[str, str]) -> None:
+    """Host.read_bytes opens with O_NONBLOCK and reads only regular files: absent otherwise."""
     assert_answered(validate_tree(tmp_path, plant, timeout=HANGS))
