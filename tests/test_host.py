@@ -88,6 +88,27 @@ def test_reads_give_none_or_empty_for_missing(tmp_path: Path) -> None:
     assert host.list_dir("nowhere") == []
 
 
+def test_read_bytes_follows_links_and_never_blocks_on_fifos_or_devices(tmp_path: Path) -> None:
+    host = Host(tmp_path)
+    write(tmp_path / "etc/sysctl.conf", "vm.swappiness = 10\n")
+    (tmp_path / "etc/sysctl.d").mkdir()
+    (tmp_path / "etc/sysctl.d/99-sysctl.conf").symlink_to("../sysctl.conf")
+    os.mkfifo(tmp_path / "run.pid")  # nobody writes: a plain read would block forever
+    (tmp_path / "zero").symlink_to("/dev/zero")  # a plain read would never end
+    assert host.read_text("etc/sysctl.d/99-sysctl.conf") == "vm.swappiness = 10\n"
+    assert host.read_bytes("run.pid") is None
+    assert host.read_bytes("zero") is None
+    with pytest.raises(IsADirectoryError):
+        host.read_bytes("etc/sysctl.d")
+
+
+def test_read_bytes_reads_a_size_0_proc_file_to_its_end() -> None:
+    # /proc/sys files report size 0 and answer only a read from offset 0.
+    printk = Path("/proc/sys/kernel/printk").read_text()
+    assert len(printk.split()) == 4
+    assert Host().read_text("proc/sys/kernel/printk") == printk
+
+
 def test_read_state_tells_files_symlinks_and_others_apart(tmp_path: Path) -> None:
     host = Host(tmp_path)
     write(tmp_path / "f", "x")
