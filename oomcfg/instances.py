@@ -21,7 +21,6 @@ unit -- the most specific -- and that service alone is checked against it
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 
 from oomcfg.liveparse import UnitProps
 from oomcfg.model import Service
@@ -90,7 +89,7 @@ def _owner(unit: str, by_dir: Mapping[str, Service]) -> Service | None:
 
 def as_instance(svc: Service, unit: str) -> Service:
     """``svc`` as if the profile named ``unit`` itself: findings and fixes name the unit."""
-    return replace(svc, unit=unit, scope="unit")
+    return svc._replace(unit=unit, scope="unit")
 
 
 def expected_adj(

@@ -296,7 +296,7 @@ def _service_texts(svc: Service) -> list[tuple[str, str]]:
         texts.append(("oom_policy", svc.oom_policy))
     for group, obj in (("memory", svc.memory), ("managed_oom", svc.managed_oom),
                        ("init", svc.init)):
-        for field in getattr(obj, "__slots__", ()):
+        for field in getattr(obj, "_fields", ()):  # NamedTuple fields, in order
             value = getattr(obj, field)
             if value is not None:
                 texts.append((f"{group}.{field}", _text(value)))

@@ -8,7 +8,6 @@ and :func:`write` are what the tests that run the outputs build on.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from oomcfg.initscripts import INIT_TARGETS
@@ -61,7 +60,7 @@ def one_service(score: int, command: tuple[str, ...] = ("/bin/sleep", "300")) ->
     """A profile with one service ``dummy`` at ``score`` (for the run tests)."""
     service = Service(name="dummy", unit="dummy.service", oom_score_adj=score,
                       adj_source="explicit", init=InitSpec(command=command))
-    return replace(example_profile(), services={"dummy": service})
+    return example_profile()._replace(services={"dummy": service})
 
 
 def render(kind: str, profile: Profile) -> RenderedFile:

@@ -11,7 +11,6 @@ import configparser
 import os
 import re
 import shlex
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ def all_files(profile: Profile) -> list[RenderedFile]:
 
 
 def with_services(*services: Service) -> Profile:
-    return replace(example_profile(), services={s.name: s for s in services},
+    return example_profile()._replace(services={s.name: s for s in services},
                    sources=("p.yaml",))
 
 
@@ -165,8 +164,8 @@ def test_compose_override_loads_with_the_right_services_and_values() -> None:
 
 
 def test_compose_keys_stay_strings_and_percent_limits_become_a_note() -> None:
-    percent = replace(svc("b", "b.service", compose_service="1.0"),
-                      memory=Memory(max=Size("percent", 25)))
+    percent = svc("b", "b.service", compose_service="1.0")._replace(
+        memory=Memory(max=Size("percent", 25)))
     profile = with_services(svc("a", "a.service", compose_service="no"), percent)
     options = RenderOptions()
     (rendered,) = INIT_TARGETS["compose"](profile, options)
@@ -280,7 +279,7 @@ def test_supervisord_refuses_words_its_ini_parser_would_cut_or_rewrite(word: str
 
 @pytest.mark.parametrize("score", [True, 1001, -1001, 1.5])
 def test_scores_must_be_plain_ints_in_range(score: object) -> None:
-    service = replace(svc(), oom_score_adj=score)  # type: ignore[arg-type] # on purpose
+    service = svc()._replace(oom_score_adj=score)  # type: ignore[arg-type] # on purpose
     assert [code for code, _ in errors("sysv", with_services(service))] == ["OC084"]
 
 
@@ -290,7 +289,7 @@ def test_scores_must_be_plain_ints_in_range(score: object) -> None:
 def test_runit_and_supervisord_need_init_command_named_with_its_position() -> None:
     service = Service(name="web", unit="nginx.service", oom_score_adj=500,
                       init=InitSpec(compose_service="web"))
-    profile = replace(with_services(service), origins={
+    profile = with_services(service)._replace(origins={
         "services.web.unit": Position("p.yaml", 3, 11),
         "services.web.init.compose_service": Position("p.yaml", 6, 24),
     })
@@ -340,7 +339,7 @@ def test_compose_ignores_init_names_it_never_uses() -> None:
 
 def test_init_on_a_slice_or_a_wide_scope_is_refused() -> None:
     profile = with_services(svc(unit="batch.slice"),
-                            replace(svc("t", "t@.service"), scope="template"))
+                            svc("t", "t@.service")._replace(scope="template"))
     assert [code for code, _ in errors("sysv", profile)] == ["OC085", "OC085"]
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,8 +53,10 @@ def test_a_pidfile_whose_pid_now_belongs_to_another_program_is_not_running(
 ) -> None:
     write(host_root / "run/mydb.pid", "77\n")  # PID reuse: 77 is a worker now
     profile = make_profile()
-    mydb = replace(profile.services["mydb"], init=InitSpec(pidfile="/run/mydb.pid", comm="mydb"))
-    profile = replace(profile, services={**profile.services, "mydb": mydb})
+    mydb = profile.services["mydb"]._replace(
+        init=InitSpec(pidfile="/run/mydb.pid", comm="mydb")
+    )
+    profile = profile._replace(services={**profile.services, "mydb": mydb})
     assert probe(Host(host_root), profile, ALL).processes["mydb"] == []
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from oomcfg.errors import ExitCode
@@ -98,7 +97,7 @@ def test_patterns_for_each_scope() -> None:
         "oomtpl@*.service", "oompre-*.service", "*.service",
     ]  # fmt: skip
     assert instance_pattern(Service("w", "web.service")) is None
-    assert wide_patterns([TPL, PRE, EVERY, replace(TPL, name="t2")]) == [
+    assert wide_patterns([TPL, PRE, EVERY, TPL._replace(name="t2")]) == [
         "*.service", "oompre-*.service", "oomtpl@*.service",
     ]  # fmt: skip
 
