@@ -139,7 +139,9 @@ def plan_on(
     :func:`oomcfg.profile.load_profiles` does with the profile: otherwise the
     first allocation after re-enabling scans all of them at once (measured:
     a 23 ms pass at 10,000 files, performance.md P6). They hold no cycles,
-    so reference counting still frees every one of them.
+    so reference counting still frees every one of them; a cycle made
+    earlier in the process would stay until it exits, which a one-shot
+    command can afford (the loader makes the same trade).
     """
     was_enabled = gc.isenabled()
     gc.disable()
