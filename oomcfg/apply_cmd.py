@@ -46,7 +46,10 @@ def run_apply_cmd(
     from oomcfg.render import render, select_targets  # noqa: PLC0415
 
     profile = load_profiles([str(p) for p in request.profiles])
-    result = render(profile, systemd_version=request.systemd_version, only=request.only)
+    # Each drop-in's re-parse check guards what is written: run it for the files
+    # the plan will write, not for the thousands an unchanged re-apply leaves alone.
+    result = render(profile, systemd_version=request.systemd_version, only=request.only,
+                    defer_checks=True)
     for note in result.notes:
         stderr.write(note.format() + "\n")
     services = list(profile.services.values()) if "systemd" in select_targets(request.only) else []
@@ -54,6 +57,7 @@ def run_apply_cmd(
     shown: list[Plan] = []
 
     def on_plan(the_plan: Plan) -> None:
+        result.verify(c.path for c in the_plan.changes if c.action != "same")
         shown.append(the_plan)
         if not request.json_format:
             _print_plan(the_plan, host, request, stdout)

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Severity
@@ -81,6 +82,9 @@ class RenderOptions:
 
     systemd_version: int | None = None
     notes: list[Diagnostic] = field(default_factory=list)
+    #: path -> its drop-in's re-parse check, when the caller runs the checks itself
+    #: (:func:`render` with ``defer_checks``); None: each drop-in is checked at once.
+    deferred: dict[str, Callable[[], None]] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
@@ -89,6 +93,20 @@ class RenderResult(NamedTuple):
 
     files: tuple[RenderedFile, ...]
     notes: tuple[Diagnostic, ...]
+    #: the re-parse checks not run yet (``defer_checks``), by path; see :meth:`verify`
+    checks: Mapping[str, Callable[[], None]] = MappingProxyType({})
+
+    def verify(self, paths: Iterable[str]) -> None:
+        """Run the deferred re-parse check of each of ``paths`` (RenderInvariantError).
+
+        ``apply`` defers them: the check guards what is written, and an
+        unchanged file is not written; the files it will write are checked
+        before the plan is shown or anything is written.
+        """
+        for path in paths:
+            check = self.checks.get(path)
+            if check is not None:
+                check()
 
 
 Target = Callable[[Profile, RenderOptions], list[RenderedFile]]
@@ -99,6 +117,7 @@ def render(
     *,
     systemd_version: int | None = None,
     only: Collection[str] | None = None,
+    defer_checks: bool = False,
 ) -> RenderResult:
     """Render ``profile`` with the targets in ``only`` (default :data:`DEFAULT_TARGETS`).
 
@@ -108,8 +127,12 @@ def render(
     carrying the problems of *every* selected target (bad-inputs.md: every
     problem reported in one run), so ``--only runit,supervisord`` does not
     hide supervisord's problems behind runit's.
+
+    ``defer_checks``: leave each drop-in's re-parse check to the caller
+    (:meth:`RenderResult.verify`), for the files it will actually write.
     """
-    options = RenderOptions(systemd_version=systemd_version)
+    options = RenderOptions(systemd_version=systemd_version,
+                            deferred={} if defer_checks else None)
     files: list[RenderedFile] = []
     problems: list[Diagnostic] = []
     for name in select_targets(only):
@@ -123,8 +146,9 @@ def render(
     files.sort(key=_PATH)
     _refuse_duplicate_paths(files)
     # Notes in profile order (file, line, column), like errors: read beside the file.
-    return RenderResult(files=tuple(files), notes=tuple(sorted(options.notes,
-                                                               key=Diagnostic.sort_key)))
+    return RenderResult(files=tuple(files),
+                        notes=tuple(sorted(options.notes, key=Diagnostic.sort_key)),
+                        checks=MappingProxyType(options.deferred or {}))
 
 
 _PATH = attrgetter("path")
@@ -326,7 +350,10 @@ def render_dropin(
     path = f"{UNIT_DIR}/{svc.unit}.d/{DROPIN_NAME}"  # dropin_dir(), without the call
     content = call_macro("systemd-dropin.conf.j2", "dropin",
                          (MARKER, sources, quoted(svc.name), svc.unit, section), entries)
-    check_unit_text(content, path, section, entries)
+    if options.deferred is None:
+        check_unit_text(content, path, section, entries)
+    else:
+        options.deferred[path] = partial(check_unit_text, content, path, section, entries)
     return RenderedFile(path=path, content=content, kind="systemd", unit=svc.unit)
 
 

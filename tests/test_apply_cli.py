@@ -314,3 +314,64 @@ def test_rollback_json_refusal_is_still_one_document(root: Path) -> None:
         "error": err.removeprefix("oomcfg: ").rstrip("\n"),
         "exit_code": 4,
     }
+
+
+class TestReparseChecksGuardWhatIsWritten:
+    """apply re-parses the drop-ins it will write (render does all): an unchanged file
+    is not written, so its check is not needed, and a 10,000-file re-apply skips them."""
+
+    @staticmethod
+    def _failing_for(monkeypatch: pytest.MonkeyPatch, bad: str, seen: list[str]) -> None:
+        from oomcfg import render
+        from oomcfg.render_check import RenderInvariantError
+
+        real = render.check_unit_text
+
+        def check(content: str, path: str, *rest: object) -> None:
+            seen.append(path)
+            if path == bad:
+                raise RenderInvariantError(f"{path}: injected bad output")
+            real(content, path, *rest)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(render, "check_unit_text", check)
+
+    def test_a_file_that_fails_its_check_is_never_written(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = tmp_path / "root"
+        root.mkdir()
+        seen: list[str] = []
+        self._failing_for(monkeypatch, WEB, seen)
+        request = ApplyRequest(profiles=(profile(tmp_path),), root=root)
+        with pytest.raises(Exception, match="injected bad output"):
+            run_apply_cmd(request, io.StringIO(), io.StringIO())
+        assert snapshot(root) == {}
+        assert seen == [WEB]  # in path order; the first bad file stops the apply
+
+    def test_an_unchanged_file_is_not_checked_again(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        root = tmp_path / "root"
+        root.mkdir()
+        request = ApplyRequest(profiles=(profile(tmp_path),), root=root)
+        assert run_apply_cmd(request, io.StringIO(), io.StringIO()) == 0
+        before = snapshot(root)
+        seen: list[str] = []
+        self._failing_for(monkeypatch, WEB, seen)
+        assert run_apply_cmd(request, io.StringIO(), io.StringIO()) == 0
+        assert (snapshot(root), seen) == (before, [])
+        changed = ApplyRequest(profiles=(profile(tmp_path, web=600),), root=root)
+        with pytest.raises(Exception, match="injected bad output"):
+            run_apply_cmd(changed, io.StringIO(), io.StringIO())
+        assert snapshot(root) == before and seen == [WEB]
+
+    def test_render_still_checks_every_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from oomcfg.profile import load_profiles
+        from oomcfg.render import render
+
+        seen: list[str] = []
+        self._failing_for(monkeypatch, "none", seen)
+        render(load_profiles([profile(tmp_path)]))
+        assert sorted(seen) == sorted([DB, WEB])
