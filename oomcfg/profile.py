@@ -88,6 +88,11 @@ class _Loader:
     def extend(self, entry: str, pos: Position, parent: Path, parent_shown: str,
                chain: tuple[tuple[str, str], ...]) -> None:
         """Resolve one ``extends:`` entry (preset name or relative path) and include it."""
+        if "://" in entry:  # never fetched: a profile's inputs are files under review
+            self.error("OC062", pos, f"extends entry {entry!r} is a URL; oomcfg reads only "
+                       "local files", "download it next to the profile (and review it), then "
+                       "extend it by path")
+            return
         if "/" in entry or entry.endswith((".yaml", ".yml")):
             target = parent.parent / entry
             shown = entry

@@ -561,3 +561,13 @@ def test_extends_of_a_secret_file_does_not_print_it(tmp_path: Path, command: str
     result = invoke([command, str(repo / "p.yaml")])
     assert result.exit_code in (1, 3)
     assert "ghp_" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("entry", ["https://example.com/base.yaml", "file:///etc/oomcfg/b.yaml"])
+def test_extends_of_a_url_says_so_and_is_shown_as_written(tmp_path: Path, entry: str) -> None:
+    """Not 'does not exist' for a mangled local path ('https:/example.com/...')."""
+    profile = tmp_path / "p.yaml"
+    profile.write_text(f'oomcfg: 1\nextends: ["{entry}"]\n')
+    result = invoke(["render", str(profile)])
+    assert result.exit_code == 3
+    assert f"p.yaml:2:11: error[OC062]: extends entry {entry!r} is a URL" in result.stderr
