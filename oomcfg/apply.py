@@ -15,7 +15,6 @@ Reloads and live adjustments run only on the live root (exit 6 if they fail).
 from __future__ import annotations
 
 import base64
-import gc
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -31,6 +30,7 @@ from oomcfg.effect import (
     restart_hint,
 )
 from oomcfg.errors import EnvironmentProblem, ExitCode
+from oomcfg.gcpause import paused_gc
 from oomcfg.host import Host
 from oomcfg.model import SYSCTL_FILE, RenderedFile, Service
 from oomcfg.plan import GENERATIONS_DIR, MANIFEST_PATH, Change, Manifest, Plan, plan
@@ -143,16 +143,10 @@ def plan_on(
     earlier in the process would stay until it exits, which a one-shot
     command can afford (the loader makes the same trade).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         manifest = read_manifest(host)
         current = host.read_states(_paths_to_read(rendered, manifest))
         return plan(rendered, current, manifest, force=force, kinds=kinds)
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _paths_to_read(rendered: Sequence[RenderedFile], manifest: Manifest) -> list[str]:

@@ -11,7 +11,6 @@ prints the same line for ``--version`` in any other position.
 
 from __future__ import annotations
 
-import gc
 import sys
 
 from oomcfg import __version__
@@ -67,11 +66,7 @@ def _import_cli_quietly() -> None:
     are frozen (``gc.freeze``), so later passes skip them too; reference
     counting still frees whatever is dropped.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    from oomcfg.gcpause import paused_gc  # noqa: PLC0415 - not on the --version path
+
+    with paused_gc():
         import oomcfg.cli  # noqa: F401, PLC0415 - deferred on purpose (P1)
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()

@@ -16,15 +16,14 @@ keys), with no deep copies.
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.errors import InputError
+from oomcfg.gcpause import paused_gc
 from oomcfg.model import Profile, Service, SysctlSetting
 from oomcfg.profile_build import Flat, build_profile
 from oomcfg.resources import profiles_dir
@@ -174,7 +173,7 @@ def check_profiles(paths: Sequence[str | Path]) -> tuple[Profile | None, list[Di
     loader = _Loader()
     if not paths:
         loader.error("OC021", None, "no profile given", "name at least one profile file")
-    with _gc_paused():
+    with paused_gc():  # survivors (the profile, its origins) live until the command ends
         for path in paths:
             loader.argument(str(path))
         profile = build_profile(loader.merged, loader.anchors, tuple(loader.sources),
@@ -229,32 +228,6 @@ def _not_a_file(path: Path) -> str | None:
     if stat.S_ISDIR(mode):
         return "is a directory, not a profile file"
     return "is not a regular file (a FIFO, socket or device)"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while building: nothing here forms cycles.
-
-    Validation allocates a few small objects per value while the YAML tree is
-    alive; every collector pass walks that whole tree, which cost more than
-    the validation itself on a 10,000-service profile (performance.md, P3).
-
-    On the way out the survivors (the profile, its origins) are frozen
-    (``gc.freeze``): they live until the command ends and hold no cycles, yet
-    the allocation count piled up while paused would make the first pass
-    after re-enabling scan all of them, and every later full pass during
-    render, write or apply again (measured at 10,000 services: ~0.2 s for
-    that first pass alone). Frozen objects are still freed by reference
-    counting.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def load_profiles(paths: Sequence[str | Path]) -> Profile:
