@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from oomcfg.model import InitSpec, Profile, Service, SysctlSetting
@@ -62,3 +64,16 @@ def oomcfg(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "oomcfg", *args], capture_output=True, text=True, check=False
     )
+
+
+@contextmanager
+def raised_sleeper(seconds: str = "60") -> Iterator[int]:
+    """A real ``sleep SECONDS`` whose oom_score_adj is raised to 300 (raising needs no
+    capability, proc(5)); killed and reaped by PID afterwards."""
+    child = subprocess.Popen(["sleep", seconds])
+    try:
+        Path(f"/proc/{child.pid}/oom_score_adj").write_text("300")
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait()

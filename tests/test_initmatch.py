@@ -8,12 +8,11 @@ process proves the reads against the real /proc, through the CLI.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from probe_tree import fake_proc, oomcfg, write
+from probe_tree import fake_proc, oomcfg, raised_sleeper, write
 
 from oomcfg.host import Host
 from oomcfg.initmatch import command_line, init_processes
@@ -92,14 +91,9 @@ def test_command_line_joins_arguments_with_spaces(root: Path) -> None:
 
 @pytest.fixture
 def marked_sleeper() -> Iterator[int]:
-    """A real process with a recognisable argument, raised to 300 (needs no capability)."""
-    child = subprocess.Popen(["sleep", "86399.5"])
-    try:
-        Path(f"/proc/{child.pid}/oom_score_adj").write_text("300")
-        yield child.pid
-    finally:
-        child.kill()
-        child.wait()
+    """A real process with a recognisable argument, raised to 300."""
+    with raised_sleeper("86399.5") as pid:
+        yield pid
 
 
 def test_validate_finds_a_real_process_by_its_command_line(

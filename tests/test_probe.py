@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from probe_tree import ALL, build_host_root, fake_proc, make_profile, oomcfg, write
+from probe_tree import (
+    ALL,
+    build_host_root,
+    fake_proc,
+    make_profile,
+    oomcfg,
+    raised_sleeper,
+    write,
+)
 
 from oomcfg.host import Host
 from oomcfg.liveparse import ProcInfo
@@ -201,16 +208,11 @@ def test_cli_bad_profile_is_exit_3_and_bad_only_is_exit_2(tmp_path: Path) -> Non
     assert "unknown --only value(s) bogus; allowed: sysctl, units, processes" in proc.stderr
 
 
-@pytest.fixture
-def raised_sleeper() -> Iterator[int]:
-    """A real process whose oom_score_adj we raise to 300 (raising needs no capability)."""
-    child = subprocess.Popen(["sleep", "60"])
-    try:
-        Path(f"/proc/{child.pid}/oom_score_adj").write_text("300")
-        yield child.pid
-    finally:
-        child.kill()
-        child.wait()
+@pytest.fixture(name="raised_sleeper")
+def _raised_sleeper() -> Iterator[int]:
+    """A real process whose oom_score_adj is raised to 300."""
+    with raised_sleeper() as pid:
+        yield pid
 
 
 def test_real_proc_by_pidfile(tmp_path: Path, raised_sleeper: int) -> None:
