@@ -234,7 +234,7 @@ def mapping(node: YNode, label: str | Path, ctx: Ctx) -> YMap | None:
         ctx.error("OC026", node, f"{show(label)} has no value",
                   "write a mapping (or leave the key out); an empty value never means 'reset'")
     else:
-        whole_file = show(label) == "the profile"  # never echo a whole file: see QUOTE_MAX
+        whole_file = label == ()  # the document itself: never echo a whole file (QUOTE_MAX)
         ctx.error("OC022", node,
                   f"{show(label)} must be a mapping, not {kind_of(node, quote=not whole_file)}")
     return None
