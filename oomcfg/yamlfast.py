@@ -23,7 +23,7 @@ below; ``tests/test_yamlfast.py`` checks it against libyaml's tree.
 from __future__ import annotations
 
 import re
-from typing import Any, NoReturn
+from typing import Any
 
 from oomcfg.yamlcodes import MAX_DEPTH
 from oomcfg.yamlcore import NUMERIC_START, WORDS, resolve_plain
@@ -35,13 +35,17 @@ from oomcfg.yamlnodes import YMap, YNode, YScalar, new_map
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
 _PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*"
 # Section 7.3.1/7.3.2: quoted scalars without escapes, without line breaks.
-_QUOTED = r"\"[^\"\\]*\"|'[^']*'"
+_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
 _FLOW_ITEM = rf"{_KEY}: +{_PLAIN}"
 _FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
-#: One line: indentation, then nothing, or ``key:`` with an optional value; then
-#: an optional comment, which needs a space before its ``#`` (section 6.6).
+#: One whole line: indentation, then nothing, or ``key:`` with an optional value
+#: after its blanks; then an optional comment, which needs a space before its
+#: ``#`` (section 6.6). No part can match a line break, so over a whole text
+#: :meth:`re.Pattern.findall` gives at most one match per line, and exactly one
+#: for each line when every line is in the corner.
 _LINE = re.compile(
-    rf"( *)(?:({_KEY}):(?: +(?:({_PLAIN})|({_QUOTED})|({_FLOW})))?(?: +(?:#.*)?)?|(?:#.*)?)"
+    rf"^( *)(?:({_KEY}):(?:( +)(?:({_PLAIN})|({_QUOTED})|({_FLOW})))?(?: +(?:#.*)?)?|(?:#.*)?)$",
+    re.MULTILINE,
 )
 _make = tuple.__new__
 
@@ -63,23 +67,27 @@ def scan(text: str) -> YNode | None:
 def _scan(text: str) -> YNode:
     """Read every line into nested block mappings, closing them as indentation drops.
 
-    One loop with the common work inlined, on purpose: a call per scalar
-    costs more than libyaml's own work per event, and this runs for 40,000
-    lines of a 10,000-service profile. ``stack`` holds the open mappings as
+    One ``findall`` over the whole text splits and matches every line in C
+    (a match object and a method call per line cost more than the matching);
+    fewer matches than lines means a line is outside the corner. Then one
+    loop with the common work inlined, on purpose: a call per scalar costs
+    more than libyaml's own work per event, and this runs for 40,000 lines of
+    a 10,000-service profile. ``stack`` holds the open mappings as
     ``[indent, line, items, keys]``; ``pending`` says the last key had no
     value, so the next key line must open a nested mapping.
     """
+    found: list[tuple[str, str, str, str, str, str]] = _LINE.findall(text)
+    if len(found) != text.count("\n") + 1:
+        raise _OutsideError  # some line did not match
     stack: list[list[Any]] = []
     pending = False
     numbers: dict[str, object] = {}
     flows: dict[str, _Layout] = {}
-    match, make, words = _LINE.fullmatch, _make, WORDS.get
-    for number, line in enumerate(text.split("\n"), 1):
-        found = match(line) or _decline()
-        key = found[2]
-        if key is None:
+    make, words = _make, WORDS.get
+    for number, (spaces, key, gap, value, quoted, flow) in enumerate(found, 1):
+        if not key:
             continue  # a blank or comment line
-        indent = len(found[1])
+        indent = len(spaces)
         if pending or not stack:
             if (stack and indent <= stack[-1][0]) or len(stack) >= MAX_DEPTH:
                 raise _OutsideError  # ``key:`` with an empty value, or too deep for this path
@@ -93,38 +101,30 @@ def _scan(text: str) -> YNode:
         mapping[3].add(key)
         items = mapping[2]
         items.append(make(YScalar, (key, key, False, number, indent + 1)))
-        value = found[3]
-        if value is not None:  # _plain(), inlined for the most common line
+        if value:  # _plain(), inlined for the most common line
             resolved = words(value, value)
             if value[0] in NUMERIC_START and resolved is value:
-                resolved = _resolved(found[3], numbers)  # = value (typed object after "is")
-            items.append(make(YScalar, (resolved, value, False, number, found.start(3) + 1)))
+                resolved = _resolved(value, numbers)
+            items.append(make(YScalar, (resolved, value, False, number,
+                                        indent + len(key) + len(gap) + 2)))
+        elif quoted or flow:
+            start = indent + len(key) + len(gap) + 1
+            items.append(_other_value(quoted, flow, number, start, flows=flows, numbers=numbers))
         else:
-            node = _other_value(found, number, flows, numbers)
-            if node is None:
-                pending = True
-            else:
-                items.append(node)
+            pending = True
     if pending or not stack:
         raise _OutsideError  # a key without a value at the end, or no mapping at all
     _close_to(stack, stack[0][0])
     return _finish(stack[0])
 
 
-def _decline() -> NoReturn:
-    """A line outside the corner: libyaml must parse the file."""
-    raise _OutsideError
-
-
-def _other_value(found: re.Match[str], line: int, flows: dict[str, _Layout],
-                 numbers: dict[str, object]) -> YNode | None:
-    """A quoted scalar or a flow mapping after ``key:``; None when nothing follows the key."""
-    if found[4] is not None:
-        inner = found[4][1:-1]
-        return _make(YScalar, (inner, inner, True, line, found.start(4) + 1))
-    if found[5] is not None:
-        return _flow(found[5], line, found.start(5), flows, numbers)
-    return None
+def _other_value(quoted: str, flow: str, line: int, start: int, *, flows: dict[str, _Layout],
+                 numbers: dict[str, object]) -> YNode:
+    """A quoted scalar or a flow mapping after ``key:``, at 0-based column ``start``."""
+    if quoted:
+        inner = quoted[1:-1]
+        return _make(YScalar, (inner, inner, True, line, start + 1))
+    return _flow(flow, line, start, flows, numbers)
 
 
 #: libyaml refuses an implicit key longer than 1024 characters (YAML 1.2.2
