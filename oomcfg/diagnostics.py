@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Severity(StrEnum):
@@ -18,9 +19,15 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A place in a file; ``line`` and ``col`` are 1-based, 0 means the whole file."""
+class Position(NamedTuple):
+    """A place in a file; ``line`` and ``col`` are 1-based, 0 means the whole file.
+
+    A named tuple, not a frozen dataclass: the loader records one for every
+    value of a profile (54,000 at 10,000 services), and a tuple is built in
+    one C call where a frozen dataclass sets each field through
+    ``object.__setattr__`` (P3/P4). Equally immutable; it also orders by
+    (path, line, col), which is the order diagnostics are reported in.
+    """
 
     path: str
     line: int = 0
