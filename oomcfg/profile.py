@@ -25,10 +25,10 @@ from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.errors import InputError
 from oomcfg.gcpause import paused_gc
 from oomcfg.model import Profile, Service, SysctlSetting
-from oomcfg.profile_build import Flat, build_profile
+from oomcfg.profile_build import build_profile
 from oomcfg.resources import profiles_dir
 from oomcfg.schema import PRESET_NAME_RE, PROFILE, SERVICE, SLUGS
-from oomcfg.specs import CONTROL_RE, INVALID, Ctx
+from oomcfg.specs import CONTROL_RE, INVALID, Ctx, Flat
 from oomcfg.yamlload import load_yaml_file
 
 #: ``tier`` <-> ``oom_score_adj``: setting one in a later file drops the other.
@@ -40,7 +40,8 @@ class _Loader:
 
     def __init__(self) -> None:
         self.diags: list[Diagnostic] = []
-        self.merged: Flat = {}
+        self.merged: Flat = {}  # every leaf outside ``services``, by its full path
+        self.services: dict[str, Flat] = {}  # each service's leaves, by their path below it
         self.anchors: dict[tuple[str, ...], Position] = {}
         self.sources: list[str] = []
         self.done: set[str] = set()
@@ -140,21 +141,26 @@ class _Loader:
     def merge(self, ctx: Ctx) -> None:
         """Later wins per leaf; a ``tier`` drops an earlier ``oom_score_adj`` and vice versa.
 
-        The first file merges in one C-level update: it has no earlier value to
-        drop, and one service setting both is OC045 (seen in the diagnostics),
-        for which the per-leaf loop keeps only the later one as before.
+        A service no earlier file named is taken whole, without a look at each
+        leaf: it has no earlier value to drop. The exception is a file where
+        one service sets both (OC045, seen in the diagnostics): the per-leaf
+        loop keeps only the later one, as for two files.
         """
-        merged = self.merged
-        if not merged and all(d.code != "OC045" for d in self.diags):
-            merged.update(ctx.out)
-            self.remember(ctx)
-            return
-        for path, leaf in ctx.out.items():
-            if len(path) == 3 and path[0] == "services":
-                rival = _RIVAL.get(path[2])
+        self.merged.update(ctx.out)
+        whole = all(d.code != "OC045" for d in self.diags)
+        services = self.services
+        for name, fields in ctx.named.get(("services",), {}).items():
+            into = services.get(name)
+            if into is None and whole:
+                services[name] = fields
+                continue
+            if into is None:
+                into = services[name] = {}
+            for path, leaf in fields.items():
+                rival = _RIVAL.get(path[0]) if len(path) == 1 else None
                 if rival is not None:
-                    merged.pop((path[0], path[1], rival), None)
-            merged[path] = leaf
+                    into.pop((rival,), None)
+                into[path] = leaf
         self.remember(ctx)
 
     def remember(self, ctx: Ctx) -> None:
@@ -176,8 +182,8 @@ def check_profiles(paths: Sequence[str | Path]) -> tuple[Profile | None, list[Di
     with paused_gc():  # survivors (the profile, its origins) live until the command ends
         for path in paths:
             loader.argument(str(path))
-        profile = build_profile(loader.merged, loader.anchors, tuple(loader.sources),
-                                loader.diags)
+        profile = build_profile(loader.merged, loader.services, loader.anchors,
+                                tuple(loader.sources), loader.diags)
     loader.diags.sort(key=Diagnostic.sort_key)
     return profile, loader.diags
 

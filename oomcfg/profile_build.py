@@ -35,11 +35,8 @@ from oomcfg.model import (
     Tier,
 )
 from oomcfg.schema import SLUGS
-from oomcfg.specs import INVALID, Path
+from oomcfg.specs import INVALID, Flat, Path
 from oomcfg.units import EXEC_TYPES, RESOURCE_TYPES, UNIT_TYPES, scope_error, unit_type
-
-Leaf = tuple[object, Position]
-Flat = dict[Path, Leaf]
 
 #: Top-level service field -> (unit types that accept it, the directive, its man page).
 _ACCEPTS: Mapping[str, tuple[frozenset[str], str]] = {
@@ -59,15 +56,6 @@ _ACCEPTS_ALL = frozenset.intersection(*(types for types, _ in _ACCEPTS.values())
 def _error(diags: list[Diagnostic], code: str, pos: Position | None, message: str,
            hint: str = "") -> None:
     diags.append(Diagnostic(code, message, pos, slug=SLUGS.get(code, ""), hint=hint))
-
-
-def group_services(merged: Flat, anchors: Mapping[Path, Position]) -> dict[str, Flat]:
-    """Each service's leaves keyed by the path below it, in first-written order."""
-    groups: dict[str, Flat] = {p[1]: {} for p in anchors}  # anchors are ("services", name)
-    for path, leaf in merged.items():
-        if path[0] == "services":
-            groups.setdefault(path[1], {})[path[2:]] = leaf
-    return groups
 
 
 def check_service(name: str, fields: Flat, anchor: Position | None,
@@ -195,16 +183,16 @@ class LazyOrigins(Mapping[str, Position]):
     profile is built.
     """
 
-    __slots__ = ("_merged", "_table")
+    __slots__ = ("_leaves", "_table")
 
-    def __init__(self, merged: Flat) -> None:
-        self._merged: Flat | None = merged
+    def __init__(self, merged: Flat, services: Mapping[str, Flat]) -> None:
+        self._leaves: tuple[Flat, Mapping[str, Flat]] | None = (merged, services)
         self._table: dict[str, Position] | None = None
 
     def _built(self) -> dict[str, Position]:
         if self._table is None:
-            assert self._merged is not None
-            self._table, self._merged = origins(self._merged), None
+            assert self._leaves is not None
+            self._table, self._leaves = origins(*self._leaves), None
         return self._table
 
     def __getitem__(self, dotted: str) -> Position:
@@ -220,20 +208,30 @@ class LazyOrigins(Mapping[str, Position]):
         return repr(self._built())
 
 
-def origins(merged: Flat) -> dict[str, Position]:
+def origins(merged: Flat, services: Mapping[str, Flat]) -> dict[str, Position]:
     """Dotted path -> position of the winning value; a tier also answers for oom_score_adj."""
     found = {".".join(path): pos for path, (value, pos) in merged.items()
              if value is not INVALID and path[0] != "extends"}
-    for path, (_, pos) in merged.items():
-        if len(path) == 3 and path[0] == "services" and path[2] == "tier":
-            found.setdefault(f"services.{path[1]}.oom_score_adj", pos)
+    for name, fields in services.items():
+        prefix = f"services.{name}."
+        found.update((prefix + ".".join(path), pos) for path, (value, pos) in fields.items()
+                     if value is not INVALID)
+    for name, fields in services.items():
+        tier = fields.get(("tier",))
+        if tier is not None:
+            found.setdefault(f"services.{name}.oom_score_adj", tier[1])
     return found
 
 
-def build_profile(merged: Flat, anchors: Mapping[Path, Position], sources: tuple[str, ...],
+def build_profile(merged: Flat, services: Mapping[str, Flat],
+                  anchors: Mapping[Path, Position], sources: tuple[str, ...],
                   diags: list[Diagnostic]) -> Profile | None:
-    """Run the merged-profile checks and build the model; None if anything is wrong."""
-    services = group_services(merged, anchors)
+    """Run the merged-profile checks and build the model; None if anything is wrong.
+
+    ``merged`` holds every leaf outside ``services`` by its full path;
+    ``services`` each service's leaves by their path below it, in the order
+    the services were first named.
+    """
     buildable = {name: check_service(name, fields, anchors.get(("services", name)), diags)
                  for name, fields in services.items()}
     check_unique_units(services, diags)
@@ -246,5 +244,5 @@ def build_profile(merged: Flat, anchors: Mapping[Path, Position], sources: tuple
     return Profile(
         version=1, description=str(description), sources=sources, sysctl=sysctl,
         services={name: build_service(name, f) for name, f in services.items()},
-        origins=LazyOrigins(merged),
+        origins=LazyOrigins(merged, services),
     )

@@ -11,7 +11,8 @@ Two kinds of spec:
   diagnostic and returns :data:`INVALID`;
 * a *container* (:class:`Container`: :class:`MapSpec`, :class:`DictSpec`) walks
   a mapping and writes every leaf into ``ctx.out`` under its path tuple, with
-  the node's position. That flat form makes ``extends:`` merging a plain dict
+  the node's position. A :class:`DictSpec` (``services:``) gives each entry
+  its own such table. That flat form makes ``extends:`` merging a plain dict
   update (O(keys)) and gives provenance for free.
 
 The rules every leaf shares come from bad-inputs.md: integers are plain decimal
@@ -34,6 +35,10 @@ from oomcfg.yamlload import YMap, YNode, YScalar, YSeq
 
 JSON = dict[str, Any]
 Path = tuple[str, ...]
+#: A checked value and where it was written.
+Leaf = tuple[object, Position]
+#: Leaves by their path below some point of the profile.
+Flat = dict[Path, Leaf]
 
 
 class _Invalid:
@@ -66,13 +71,18 @@ CONTROL_CLASS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
 class Ctx:
     """One file's validation state: where we are, what was found, what was read."""
 
-    __slots__ = ("anchors", "codes", "diags", "file", "out")
+    __slots__ = ("anchors", "codes", "diags", "file", "named", "out", "where")
 
     def __init__(self, file: str, diags: list[Diagnostic], codes: Mapping[str, str]) -> None:
         self.file = file
         self.diags = diags
         self.codes = codes  # code -> slug
-        self.out: dict[Path, tuple[object, Position]] = {}
+        #: Where leaves go now: the file's own table, or one named entry's (see DictSpec).
+        self.out: Flat = {}
+        #: The path of the mapping ``out`` belongs to (``("services", "db")``), for messages.
+        self.where: Path = ()
+        #: Each :class:`DictSpec`'s entries: its path -> name -> that entry's leaves.
+        self.named: dict[Path, dict[str, Flat]] = {}
         self.anchors: dict[Path, Position] = {}  # where each service's name was written
 
     def pos(self, node: YNode) -> Position:
@@ -146,7 +156,11 @@ class Container(ABC):
 
     @abstractmethod
     def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
-        """Validate ``node`` and write its leaves under ``path``."""
+        """Validate ``node`` and write its leaves under ``path`` in ``ctx.out``.
+
+        ``path`` is relative to ``ctx.out``; messages name the mapping by
+        ``ctx.where + path``.
+        """
 
     @abstractmethod
     def json(self) -> JSON:
@@ -251,6 +265,9 @@ class MapSpec(Container):
         # and isinstance() against an ABC costs more than the dict lookup.
         self.leaves = {f.name: f.spec for f in fields if isinstance(f.spec, Spec)}
         self.nested = {f.name: f.spec for f in fields if isinstance(f.spec, Container)}
+        # path -> field name -> path + (name,): the key tuples of ``ctx.out``, made
+        # once per place in the schema and shared by every service (see walk()).
+        self._keys: dict[Path, dict[str, Path]] = {}
 
     def items(self, node: YNode, label: str | Path,
               ctx: Ctx) -> list[tuple[Field, YScalar, YNode]]:
@@ -290,27 +307,31 @@ class MapSpec(Container):
 
         The same checks as :meth:`items` in one pass over the pairs: this runs
         for each of the 18,000 mappings of a 10,000-service profile (P3/P4).
+        The key tuples come from :attr:`_keys`, not built per leaf.
         """
         if type(node) is not YMap:
-            self.items(node, path, ctx)  # reports what the node is instead
+            self.items(node, (*ctx.where, *path), ctx)  # reports what the node is instead
             return
-        out, file, leaves, fields = ctx.out, ctx.file, self.leaves, self.fields
-        make = _make
+        keys = self._keys.get(path)
+        if keys is None:
+            keys = self._keys[path] = {name: (*path, name) for name in self.fields}
+        out, file, leaves, make = ctx.out, ctx.file, self.leaves, _make
         present = []
         for key, value in node.items:
             name = key.value
-            if type(name) is not str or name not in fields:
+            if type(name) is not str or (sub := keys.get(name)) is None:
                 self.unknown(key, ctx)
                 continue
             present.append(name)
             leaf = leaves.get(name)
             if leaf is None:
-                self.nested[name].walk(value, (*path, name), ctx)
+                self.nested[name].walk(value, sub, ctx)
             else:
-                out[(*path, name)] = (leaf.check(value, name, ctx),
-                                      make(Position, (file, value.line, value.col)))
+                out[sub] = (leaf.check(value, name, ctx),
+                            make(Position, (file, value.line, value.col)))
         if self.required or len(self.exclusive_set.intersection(present)) > 1:
-            self._presence(node, set(present), path, ctx)  # only when there is a problem to find
+            # only when there is a problem to find
+            self._presence(node, set(present), (*ctx.where, *path), ctx)
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
         """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
@@ -351,19 +372,34 @@ class DictSpec(Container):
         self.max_key_len = max_key_len
 
     def walk(self, node: YNode, path: Path, ctx: Ctx) -> None:
-        """Validate each name, then walk its value under ``path + (name,)``."""
-        m = mapping(node, path, ctx)
+        """Validate each name, then walk its value into its own table.
+
+        Each entry's leaves go to ``ctx.named[path][name]``, keyed by their
+        path below the entry (``("memory", "max")``): ``extends:`` merging,
+        the merged-profile checks and the model all work per service, so the
+        leaves are grouped once, here, instead of regrouped from one flat
+        table of long paths (P4).
+        """
+        where = (*ctx.where, *path)
+        m = mapping(node, where, ctx)
         if m is None:
             return
-        for key, value in m.items:
-            name = key.value
-            if not (isinstance(name, str) and len(name) <= self.max_key_len
-                    and self.key_re.fullmatch(name)):
-                self._bad_name(key, value, path, ctx)
-                continue
-            sub = (*path, name)
-            ctx.anchors.setdefault(sub, ctx.pos(key))
-            self.value.walk(value, sub, ctx)
+        entries = ctx.named.setdefault(where, {})
+        out, ctx_where = ctx.out, ctx.where
+        try:
+            for key, value in m.items:
+                name = key.value
+                if not (isinstance(name, str) and len(name) <= self.max_key_len
+                        and self.key_re.fullmatch(name)):
+                    self._bad_name(key, value, where, ctx)
+                    continue
+                sub = (*where, name)
+                ctx.anchors.setdefault(sub, ctx.pos(key))
+                ctx.out = entries.setdefault(name, {})
+                ctx.where = sub
+                self.value.walk(value, (), ctx)
+        finally:
+            ctx.out, ctx.where = out, ctx_where
 
     def _bad_name(self, key: YScalar, value: YNode, path: Path, ctx: Ctx) -> None:
         """OC048, then the body's own problems (checked, but kept out of the profile).
@@ -380,7 +416,9 @@ class DictSpec(Container):
                 "null" if key.value is None else "a number")
             hint = f"YAML reads {key.text} as {kind}; quote it ('{key.text}') to use it as a name"
         ctx.error("OC048", key, f"invalid {self.what} name {shown}", hint)
-        self.value.walk(value, (*path, key.text), Ctx(ctx.file, ctx.diags, ctx.codes))
+        scratch = Ctx(ctx.file, ctx.diags, ctx.codes)
+        scratch.where = (*path, key.text)
+        self.value.walk(value, (), scratch)
 
     def json(self) -> JSON:
         """``object`` whose property names match the key pattern."""
