@@ -43,7 +43,12 @@ from oomcfg.model import (
     RenderedFile,
     Service,
 )
-from oomcfg.render_check import RenderInvariantError, check_sysctl_text, check_unit_text
+from oomcfg.render_check import (
+    RenderInvariantError,
+    VerifiedBodies,
+    check_sysctl_text,
+    check_unit_text,
+)
 from oomcfg.resources import profiles_dir
 from oomcfg.templating import call_macro, template
 from oomcfg.units import (
@@ -85,6 +90,11 @@ class RenderOptions:
     #: path -> its drop-in's re-parse check, when the caller runs the checks itself
     #: (:func:`render` with ``defer_checks``); None: each drop-in is checked at once.
     deferred: dict[str, Callable[[], None]] | None = None
+    #: The drop-in lines already worked out for one set of settings (see
+    #: :func:`dropin_entries`): a fleet repeats a few hundred sets 10,000 times.
+    entries: dict[tuple[object, ...], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: Drop-in bodies already re-parsed (:func:`oomcfg.render_check.check_unit_text`).
+    verified: VerifiedBodies = field(default_factory=dict)
 
 
 # A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
@@ -283,20 +293,32 @@ def _written_as_is(utype: str, version: int | None) -> frozenset[str]:
 
 def dropin_entries(
     profile: Profile, svc: Service, options: RenderOptions
-) -> list[tuple[str, str]]:
-    """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version."""
-    as_is = _written_as_is(unit_type(svc.unit), options.systemd_version)
+) -> tuple[tuple[str, str], ...]:
+    """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version.
+
+    They depend only on the unit type and the settings, which a fleet repeats
+    (every ``tier: standard`` service with ``{high: 192M, max: 256M}``), so a
+    set of lines that needed no adjustment is remembered in ``options``. One
+    that did is worked out again for each service, for its own notes.
+    """
+    utype = unit_type(svc.unit)
+    key = (utype, svc.oom_score_adj, svc.oom_policy, svc.memory, svc.managed_oom)
+    known = options.entries.get(key)
+    if known is not None:
+        return known
+    as_is = _written_as_is(utype, options.systemd_version)
     values = service_values(svc)
-    entries = [(name, value) for name, value, _ in values if name in as_is]
+    entries = tuple((name, value) for name, value, _ in values if name in as_is)
     if len(entries) == len(values):  # the usual case: nothing to adjust
+        options.entries[key] = entries
         return entries
-    entries = []
+    adjusted = []
     for name, value, field_name in values:
         spelled = name if name in as_is else _adjust(profile, svc, options, name,
                                                         _dotted(svc, field_name))
         if spelled is not None:
-            entries.append((spelled, value))
-    return entries
+            adjusted.append((spelled, value))
+    return tuple(adjusted)
 
 
 def _adjust(profile: Profile, svc: Service, options: RenderOptions, name: str,
@@ -351,9 +373,10 @@ def render_dropin(
     content = call_macro("systemd-dropin.conf.j2", "dropin",
                          (MARKER, sources, quoted(svc.name), svc.unit, section), entries)
     if options.deferred is None:
-        check_unit_text(content, path, section, entries)
+        check_unit_text(content, path, section, entries, options.verified)
     else:
-        options.deferred[path] = partial(check_unit_text, content, path, section, entries)
+        options.deferred[path] = partial(check_unit_text, content, path, section, entries,
+                                         options.verified)
     return RenderedFile(path=path, content=content, kind="systemd", unit=svc.unit)
 
 

@@ -81,20 +81,61 @@ def _unit_lines(text: str, path: str) -> list[tuple[str, str, str]]:
 
 _BLANK = ("", "", "")
 
+#: Drop-in bodies (the ``[Section]`` line to the end) already re-parsed and found
+#: to assign exactly their entries: ``(section, entries) -> body``. See
+#: :func:`check_unit_text`.
+VerifiedBodies = dict[tuple[str, tuple[tuple[str, str], ...]], str]
+
 
 def check_unit_text(
-    text: str, path: str, section: str, entries: Sequence[tuple[str, str]]
+    text: str, path: str, section: str, entries: Sequence[tuple[str, str]],
+    verified: VerifiedBodies | None = None,
 ) -> None:
     """Raise unless ``text`` assigns exactly ``entries`` in ``[section]``, nothing else.
 
     Compares the raw line matches (header, key, value) with the intended ones,
     comments and blank lines dropped: the same result as :func:`unit_assignments`
     for one section, without a Python-level loop per line (P4).
+
+    ``verified`` memoizes the parse of the body. The grammar is line by line, so
+    a text whose head (every line before the first ``[section]`` line) is only
+    comments, and whose body is byte for byte a body already re-parsed for the
+    same entries, parses to exactly those entries. The head's test is a few
+    C-level counts; a fleet's 10,000 drop-ins share a few hundred bodies, and
+    the regex scan of every comment line was half of rendering one (P4).
     """
+    if verified is not None:
+        key = (section, tuple(entries))
+        body = verified.get(key)
+        if body is not None and _comment_head(text, body):
+            return
     found = [m for m in _scan(text, path, _UNIT_LINE) if m != _BLANK]
     intended = [(section, "", ""), *(("", key, value) for key, value in entries)]
     if found != intended:
         raise RenderInvariantError(f"{path}: rendered {found!r}, intended {intended!r}")
+    if verified is not None:
+        start = text.find(f"\n[{section}]\n") + 1
+        if start:
+            verified.setdefault(key, text[start:])
+
+
+def _comment_head(text: str, body: str) -> bool:
+    """Whether ``text`` is comment lines followed by exactly ``body``.
+
+    A comment line starts with ``#`` (systemd.syntax(7)) and must not end in a
+    backslash or hold a control character; every line start but the first
+    follows a newline, hence the counts. False means "not proven": the caller
+    then scans every line.
+    """
+    head = text[: len(text) - len(body)]
+    return (
+        text.endswith(body)
+        and head.startswith("#")
+        and head.endswith("\n")
+        and head.count("\n#") == head.count("\n") - 1
+        and "\\\n" not in head
+        and _CONTROL.search(head) is None
+    )
 
 
 #: One line of a rendered sysctl.d file: blank, comment, or ``[-]key = value``

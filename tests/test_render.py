@@ -28,6 +28,7 @@ from oomcfg.render import (
     source_label,
 )
 from oomcfg.render_check import (
+    VerifiedBodies,
     check_unit_text,
     sysctl_assignments,
     unit_assignments,
@@ -212,6 +213,50 @@ def test_recheck_refuses_anything_but_the_intended_assignments(tampered: str) ->
     check_unit_text("[Service]\nOOMScoreAdjust=5\n", "ok", "Service", [("OOMScoreAdjust", "5")])
     with pytest.raises(RenderInvariantError):
         check_unit_text(tampered, "t", "Service", [("OOMScoreAdjust", "5")])
+
+
+_GOOD = "# head\n# service: \"a\"\n[Service]\nOOMScoreAdjust=5\n"
+_ENTRIES = (("OOMScoreAdjust", "5"),)
+
+
+def _primed() -> VerifiedBodies:
+    """A memo that has seen (and re-parsed) one good drop-in."""
+    verified: VerifiedBodies = {}
+    check_unit_text(_GOOD, "ok", "Service", _ENTRIES, verified)
+    assert verified == {("Service", _ENTRIES): "[Service]\nOOMScoreAdjust=5\n"}
+    return verified
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    ["# head\nExecStartPre=/bin/sh\n[Service]\nOOMScoreAdjust=5\n",  # a key in the head
+     "# head \\\n[Service]\nOOMScoreAdjust=5\n",                 # comment continues
+     "# head\x1b[2J\n[Service]\nOOMScoreAdjust=5\n",               # control character
+     "# head\r\n[Service]\nOOMScoreAdjust=5\n",                    # CR
+     "# head\n[Unit]\n[Service]\nOOMScoreAdjust=5\n",              # another section first
+     "# head\n\n[Service]\nOOMScoreAdjust=5\nMemoryMax=1\n",       # body differs
+     "# head\n[Service]\nOOMScoreAdjust=5\n[Service]\nOOMScoreAdjust=5\n"],
+)
+def test_a_remembered_body_never_vouches_for_a_tampered_file(tampered: str) -> None:
+    verified = _primed()
+    with pytest.raises(RenderInvariantError):
+        check_unit_text(tampered, "t", "Service", _ENTRIES, verified)
+
+
+def test_a_remembered_body_passes_other_comment_heads_without_a_scan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    verified = _primed()
+    from oomcfg import render_check
+
+    def no_scan(*_: object) -> None:
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(render_check, "_scan", no_scan)
+    check_unit_text("# other\n# service: \"b\"\n[Service]\nOOMScoreAdjust=5\n", "b",
+                    "Service", _ENTRIES, verified)
+    with pytest.raises(AssertionError, match="scanned"):  # a head it cannot vouch for
+        check_unit_text("; semicolon comment\n[Service]\nOOMScoreAdjust=5\n", "c", "Service",
+                        _ENTRIES, verified)
 
 
 @pytest.mark.parametrize("line", ["vm.x = 1 # c", "vm.x = a  b", "vm.x = a b ", "vm.x = a\tb",
