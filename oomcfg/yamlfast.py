@@ -73,8 +73,9 @@ def _scan(text: str) -> YNode:
     loop with the common work inlined, on purpose: a call per scalar costs
     more than libyaml's own work per event, and this runs for 40,000 lines of
     a 10,000-service profile. ``stack`` holds the open mappings as
-    ``[indent, line, items, keys]``; ``pending`` says the last key had no
-    value, so the next key line must open a nested mapping.
+    ``[indent, line, pairs, keys, last key]``; ``pending`` says the last key
+    had no value, so the next key line must open a nested mapping, which
+    becomes that key's value when it closes.
     """
     found: list[tuple[str, str, str, str, str, str]] = _LINE.findall(text)
     if len(found) != text.count("\n") + 1:
@@ -91,7 +92,7 @@ def _scan(text: str) -> YNode:
         if pending or not stack:
             if (stack and indent <= stack[-1][0]) or len(stack) >= MAX_DEPTH:
                 raise _OutsideError  # ``key:`` with an empty value, or too deep for this path
-            stack.append([indent, number, [], set()])
+            stack.append([indent, number, [], set(), None])
             pending = False
         elif indent != stack[-1][0]:
             _close_to(stack, indent)
@@ -99,18 +100,19 @@ def _scan(text: str) -> YNode:
         if key in mapping[3] or len(key) > _MAX_KEY or key in WORDS or key[0] in NUMERIC_START:
             raise _OutsideError  # see _add_key, inlined here for the 40,000 block keys
         mapping[3].add(key)
-        items = mapping[2]
-        items.append(make(YScalar, (key, key, False, number, indent + 1)))
+        key_node = make(YScalar, (key, key, False, number, indent + 1))
         if value:  # _plain(), inlined for the most common line
             resolved = words(value, value)
             if value[0] in NUMERIC_START and resolved is value:
                 resolved = _resolved(value, numbers)
-            items.append(make(YScalar, (resolved, value, False, number,
-                                        indent + len(key) + len(gap) + 2)))
+            mapping[2].append((key_node, make(YScalar, (resolved, value, False, number,
+                                                        indent + len(key) + len(gap) + 2))))
         elif quoted or flow:
             start = indent + len(key) + len(gap) + 1
-            items.append(_other_value(quoted, flow, number, start, flows=flows, numbers=numbers))
+            mapping[2].append((key_node, _other_value(quoted, flow, number, start, flows=flows,
+                                                      numbers=numbers)))
         else:
+            mapping[4] = key_node
             pending = True
     if pending or not stack:
         raise _OutsideError  # a key without a value at the end, or no mapping at all
@@ -132,15 +134,11 @@ def _other_value(quoted: str, flow: str, line: int, start: int, *, flows: dict[s
 _MAX_KEY = 1000
 
 
-def _add_key(mapping: list[Any], key: str, line: int, col: int) -> list[YNode]:
-    """Append ``key`` to an open mapping; a repeated or non-string key is libyaml's to report."""
-    seen: set[str] = mapping[3]
+def _add_key(seen: set[str], key: str) -> None:
+    """Note ``key`` of a flow mapping; a repeated or non-string key is libyaml's to report."""
     if key in seen or len(key) > _MAX_KEY or key in WORDS or key[0] in NUMERIC_START:
         raise _OutsideError  # NUMERIC_START: a key such as 0x10 may not be a string
     seen.add(key)
-    items: list[YNode] = mapping[2]
-    items.append(_make(YScalar, (key, key, False, line, col)))
-    return items
 
 
 def _close_to(stack: list[list[Any]], indent: int) -> None:
@@ -149,15 +147,15 @@ def _close_to(stack: list[list[Any]], indent: int) -> None:
         done = stack.pop()
         if not stack:
             raise _OutsideError  # a line left of the root mapping
-        stack[-1][2].append(_finish(done))
+        parent = stack[-1]
+        parent[2].append((parent[4], _finish(done)))
     if indent != stack[-1][0]:
         raise _OutsideError  # indentation that matches no open mapping
 
 
 def _finish(done: list[Any]) -> YMap:
-    """The finished mapping ``[indent, line, items, keys]``: its keys are checked already."""
-    items = done[2]
-    return new_map(tuple(zip(items[::2], items[1::2], strict=True)), done[1], done[0] + 1)
+    """The finished mapping ``[indent, line, pairs, keys, last key]``: its keys are checked."""
+    return new_map(tuple(done[2]), done[1], done[0] + 1)
 
 
 def _plain(text: str, line: int, col: int, numbers: dict[str, object]) -> YScalar:
@@ -212,7 +210,7 @@ def _layout(text: str, numbers: dict[str, object]) -> _Layout:
     Neither part holds a space, colon or comma. Keys get the same checks as
     block keys (see :func:`_add_key`).
     """
-    mapping: list[Any] = [0, 0, [], set()]
+    seen: set[str] = set()
     layout = []
     inner = text[1:-1]
     at = 1  # the offset of the first character inside the braces
@@ -221,7 +219,7 @@ def _layout(text: str, numbers: dict[str, object]) -> _Layout:
             key_at = at + len(part) - len(part.lstrip(" "))
             key, _, rest = part.strip(" ").partition(":")
             word = rest.strip(" ")
-            _add_key(mapping, key, 0, 0)
+            _add_key(seen, key)
             word_at = key_at + len(key) + 1 + len(rest) - len(rest.lstrip(" "))
             layout.append((key, key, key_at, word, _plain(word, 0, 0, numbers)[0], word_at))
             at += len(part) + 1
