@@ -131,3 +131,19 @@ def test_every_shipped_preset_loads_with_its_extends(preset: Path) -> None:
     profile = load_profiles([preset])
     assert profile.sources[-1] == str(preset)
     assert profile.services or profile.sysctl
+
+
+def test_every_service_field_of_the_schema_has_a_slot_in_the_model() -> None:
+    """build_service() places leaves by a table made from the model's records; the
+    schema must not offer a field that table lacks (it would be a KeyError, exit 70)."""
+    from oomcfg.profile_build import _SLOTS
+    from oomcfg.schema import SERVICE
+    from oomcfg.specs import MapSpec
+
+    paths = set()
+    for name, field in SERVICE.fields.items():
+        if isinstance(field.spec, MapSpec):
+            paths.update((name, inner) for inner in field.spec.fields)
+        else:
+            paths.add((name,))
+    assert paths == set(_SLOTS)
