@@ -6,6 +6,13 @@ reported once and the walk goes on. Hidden directories (``.git``, ``.venv``)
 are not entered unless named on the command line, and YAML dotfiles that
 are not profiles (tool configurations) are only counted among the skipped.
 
+Two things a unit directory such as /etc/systemd/system holds are not
+configuration to lint, and are only counted among the skipped when walked:
+the entries of ``*.wants/``, ``*.requires/`` and ``*.upholds/`` directories,
+which systemd reads for their names only (dependencies, systemd.unit(5); the
+link usually points at a vendor unit elsewhere, which would otherwise be
+linted under the link's path), and a unit masked by a symlink to /dev/null.
+
 A file's kind comes from its name first, then its content:
 
 * ``*.yaml`` / ``*.yml`` with a top-level ``oomcfg:`` key: a profile (a file
@@ -167,6 +174,11 @@ def _link(path: Path) -> str:
         return f"unreadable link: {err.strerror}"
 
 
+#: Directories whose entries systemd reads for their names only: dependencies
+#: (systemd.unit(5), "Wants=", "Requires=", "Upholds="), never unit definitions.
+DEPENDENCY_DIRS = (".wants", ".requires", ".upholds")
+
+
 def _walk(top: Path, seen: _Seen) -> Iterator[Item]:
     """Depth-first, sorted (stable output), each real directory once."""
     try:
@@ -179,8 +191,21 @@ def _walk(top: Path, seen: _Seen) -> Iterator[Item]:
         yield Skipped(top, "directory already visited (named twice, or a symlink loop)")
         return
     seen.dirs.add((stat.st_dev, stat.st_ino))
+    if top.name.endswith(DEPENDENCY_DIRS):
+        for entry in entries:
+            yield Skipped(Path(entry.path), f"a dependency of the unit, in {top.name}/ (systemd "
+                          "reads the name only)", quiet=True)
+        return
     for entry in entries:
         yield from _entry(Path(entry.path), entry, seen)
+
+
+def _masks(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a symlink to /dev/null: a masked unit (systemd.unit(5))."""
+    try:
+        return entry.is_symlink() and os.path.realpath(entry.path) == os.devnull
+    except OSError:
+        return False
 
 
 def _entry(path: Path, entry: os.DirEntry[str], seen: _Seen) -> Iterator[Item]:
@@ -196,6 +221,8 @@ def _entry(path: Path, entry: os.DirEntry[str], seen: _Seen) -> Iterator[Item]:
     elif is_file:
         if seen.first_walked(path):
             yield _classify(path, explicit=False)
+    elif _masks(entry):
+        yield Skipped(path, "masked (a symlink to /dev/null)", quiet=True)
     elif entry.is_symlink():
         yield Skipped(path, "dangling symlink")
     else:

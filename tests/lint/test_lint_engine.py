@@ -46,6 +46,35 @@ class TestInputs:
         ]
         assert result.exit_code(strict=True) == ExitCode.OK
 
+    def test_dependency_links_and_masked_units_are_counted_not_linted(
+        self, tmp_path: Path
+    ) -> None:
+        """/etc/systemd/system as systemctl leaves it: enable links in *.wants/ point at
+        vendor units (systemd reads only their names), and a mask is a link to /dev/null."""
+        write_tree(tmp_path, {
+            "vendor/x.service": "[Service]\nOOMScoreAdjust=-1000\n",  # would be OC101
+            "etc/own.service": "[Service]\nOOMPolicy=stop\n",
+        })  # fmt: skip
+        etc = tmp_path / "etc"
+        for deps in ("multi-user.target.wants", "b.service.requires", "c.target.upholds"):
+            (etc / deps).mkdir()
+            os.symlink(tmp_path / "vendor" / "x.service", etc / deps / "x.service")
+        os.symlink(os.devnull, etc / "masked.service")
+        result = lint_paths([etc], LintOptions())
+        assert result.linted == [str(etc / "own.service")]
+        assert not [s for s in result.skipped if not s.quiet]
+        reasons = {s.path.relative_to(etc).as_posix(): s.reason for s in result.skipped}
+        assert reasons == {
+            "masked.service": "masked (a symlink to /dev/null)",
+            "b.service.requires/x.service":
+                "a dependency of the unit, in b.service.requires/ (systemd reads the name only)",
+            "c.target.upholds/x.service":
+                "a dependency of the unit, in c.target.upholds/ (systemd reads the name only)",
+            "multi-user.target.wants/x.service": "a dependency of the unit, in "
+                "multi-user.target.wants/ (systemd reads the name only)",
+        }
+        assert result.exit_code(strict=True) == ExitCode.OK
+
     def test_a_missing_path_is_unreadable_exit_3_and_others_are_linted(
         self, tmp_path: Path
     ) -> None:
