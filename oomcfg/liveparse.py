@@ -47,6 +47,12 @@ SHOW_PROPERTIES = (
     "NeedDaemonReload",
 )
 
+#: What validate asks the manager itself (``systemctl show`` naming no unit), only
+#: when a process differs from the profile: when systemd last loaded unit files
+#: (org.freedesktop.systemd1(5)), to tell a process started before a daemon-reload
+#: from one changed at run time (:mod:`oomcfg.validate_systemd`, OV023).
+MANAGER_PROPERTIES = ("UnitsLoadTimestamp",)
+
 #: capabilities(7): CAP_SYS_RESOURCE is bit 24 of the CapEff mask in proc(5) status.
 CAP_SYS_RESOURCE_BIT = 24
 
@@ -145,6 +151,10 @@ class LiveState(NamedTuple):
     #: Profile service name -> the loaded units its template/prefix/type drop-in
     #: reaches (:func:`oomcfg.instances.assign_instances`); no key: not expanded.
     instances: Mapping[str, tuple[str, ...]] = _EMPTY
+    #: When systemd last started loading unit files (``UnitsLoadTimestamp``, epoch
+    #: seconds, :func:`parse_units_load_time`). None: not asked (no process differed),
+    #: no daemon-reload since boot, or a systemd without the property.
+    units_loaded_at: float | None = None
 
 
 def parse_show(text: str, units: Sequence[str]) -> dict[str, UnitProps]:
@@ -212,6 +222,41 @@ def _parse_block(chunk: str) -> dict[str, str]:
         if eq:
             props[key] = value
     return props
+
+
+def parse_units_load_time(text: str) -> float | None:
+    """``UnitsLoadTimestamp`` of ``systemctl show --timestamp=us+utc`` in epoch seconds.
+
+    org.freedesktop.systemd1(5): a CLOCK_REALTIME timestamp "taken every time
+    when the manager starts loading unit files", i.e. at every daemon-reload
+    (systemd 252 leaves it empty until the first one after boot). With
+    ``us+utc`` (systemctl(1) ``--timestamp=``) systemctl prints it as
+    ``Thu 2026-11-26 09:29:01.873349 UTC``: microseconds, and the same text
+    whatever the local time zone. None when empty, absent (a systemd without
+    the property prints nothing for it) or not in that form; never raises.
+    """
+    fields = _parse_block(text).get("UnitsLoadTimestamp", "").split()
+    if len(fields) != 4 or fields[3] != "UTC":  # weekday, date, time, zone
+        return None
+    clock, _dot, micros = fields[2].partition(".")
+    numbers = [decimal(f) for f in (*fields[1].split("-"), *clock.split(":"))]
+    usec = decimal(micros.ljust(6, "0")) if len(micros) <= 6 else None  # 6 digits: µs
+    if len(numbers) != 6 or usec is None:  # year-month-day hour:minute:second
+        return None
+    year, month, day, hour, minute, second = numbers
+    if year is None or month is None or day is None:
+        return None
+    if hour is None or minute is None or second is None:
+        return None
+    import datetime  # noqa: PLC0415 - only a run where a process differs parses a timestamp
+
+    try:
+        moment = datetime.datetime(
+            year, month, day, hour, minute, second, usec, tzinfo=datetime.UTC
+        )
+    except (ValueError, OverflowError):
+        return None
+    return moment.timestamp()
 
 
 def parse_cap_eff(status_text: str) -> int | None:

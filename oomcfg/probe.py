@@ -9,7 +9,8 @@ for every unit (one batched ``systemctl show``; a second one with glob
 patterns when the profile has template/prefix/type services,
 :mod:`oomcfg.instances`), and only the PIDs in the profile's cgroups are
 read -- never a scan of all of /proc, except the ``comm``-only scan for
-services on hosts without systemd.
+services on hosts without systemd. The manager itself is asked (one more
+``systemctl show``) only when some process differs, to explain it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from oomcfg.errors import EnvironmentProblem
 from oomcfg.host import Host
 from oomcfg.initmatch import init_processes
 from oomcfg.liveparse import (
+    MANAGER_PROPERTIES,
     RUNNING_STATES,
     SHOW_PROPERTIES,
     DropIn,
@@ -32,6 +34,7 @@ from oomcfg.liveparse import (
     parse_oom_score_adj,
     parse_show,
     parse_show_matches,
+    parse_units_load_time,
 )
 from oomcfg.model import Profile, Service
 from oomcfg.procread import (
@@ -50,6 +53,21 @@ SHOW_BATCH = 1000
 def show_argv(units: Sequence[str]) -> list[str]:
     """The one ``systemctl show`` command for ``units`` (systemctl(1), ``show -p``)."""
     return ["systemctl", "show", "--no-pager", "-p", ",".join(SHOW_PROPERTIES), "--", *units]
+
+
+def manager_show_argv() -> list[str]:
+    """``systemctl show`` of the manager itself (no unit named: systemctl(1)).
+
+    ``--timestamp=us+utc`` (systemctl(1), systemd >= 247) prints timestamps with
+    microseconds and in UTC; the default has whole seconds and a local zone
+    name, and ``unix`` (systemd >= 251) whole seconds: too coarse to order a
+    start and a reload made in the same second. A systemctl without the
+    option exits non-zero, and nothing is known (:func:`_units_loaded_at`).
+    """
+    return [
+        "systemctl", "show", "--no-pager", "--timestamp=us+utc",
+        "-p", ",".join(MANAGER_PROPERTIES),
+    ]  # fmt: skip
 
 
 def probe(host: Host, profile: Profile, only: frozenset[str]) -> LiveState:
@@ -116,18 +134,40 @@ def _probe_systemd(
     units = _show_units(host, [s.unit for s in services if not is_wide(s)], unknown)
     instances = _expand_wide(host, services, units, unknown)
     expected = dict(expected_adj(services, instances))
+    processes = (
+        _unit_processes(host, procfs, units.values(), expected, unknown)
+        if "processes" in only
+        else {}
+    )
     return base._replace(
         units=units,
         instances=instances,
         dropins=_read_dropins(host, units.values()),
-        processes=(
-            _unit_processes(host, procfs, units.values(), expected, unknown)
-            if "processes" in only
-            else {}
-        ),
+        processes=processes,
         mem_total=parse_mem_total(host.read_text("proc/meminfo") or ""),
         unknown=unknown,
+        units_loaded_at=_units_loaded_at(host) if _any_differs(processes, expected) else None,
     )
+
+
+def _any_differs(processes: Mapping[str, Sequence[ProcInfo]], expected: Mapping[str, int]) -> bool:
+    """Whether some process carries another value than its service's (only then can
+    the manager's load time explain anything: a clean host pays no extra command)."""
+    return any(p.oom_score_adj != expected[unit] for unit, ps in processes.items() for p in ps)
+
+
+def _units_loaded_at(host: Host) -> float | None:
+    """When systemd last loaded unit files (``UnitsLoadTimestamp``); None when unknown.
+
+    One ``systemctl show`` for the whole host, never one per unit (P7). It only
+    refines an explanation (OV023 rather than OV020), so a failure is not
+    "cannot check": validate then explains as if systemd had not said.
+    """
+    try:
+        proc = host.run(manager_show_argv(), timeout=60)
+    except EnvironmentProblem:
+        return None
+    return parse_units_load_time(proc.stdout) if proc.returncode == 0 else None
 
 
 def _expand_wide(

@@ -16,6 +16,7 @@ only the process tells the truth.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 
 from oomcfg.findings import Expansion, Finding
@@ -283,6 +284,17 @@ def _explain_process(
             "is applied only when a process is started (systemd.exec(5))",
             fix=f"systemctl restart {svc.unit}",
         )  # fmt: skip
+    reload = _reloaded_after(proc, newest, state.units_loaded_at)
+    if configured == expected and reload is not None:
+        written, reloaded = reload
+        return process_finding(
+            "OV023", svc.unit, expected, proc,
+            cause="the process started before systemd loaded the current drop-in (the drop-in "
+            f"was written at {_utc(written)}, systemd reloaded at {_utc(reloaded)}, the process "
+            "started in between, with the configuration systemd had loaded before); "
+            "OOMScoreAdjust= is applied only when a process is started (systemd.exec(5))",
+            fix=f"systemctl restart {svc.unit}",
+        )  # fmt: skip
     return process_finding(
         "OV020", svc.unit, expected, proc,
         cause="changed at run time by someone (choom, a write to /proc/PID/oom_score_adj, "
@@ -299,6 +311,38 @@ def _newest_dropin(props: UnitProps, state: LiveState) -> float | None:
 
 def _started_before(proc: ProcInfo, newest: float | None) -> bool:
     return proc.start is not None and newest is not None and proc.start < newest
+
+
+def _reloaded_after(
+    proc: ProcInfo, newest: float | None, loaded_at: float | None
+) -> tuple[float, float] | None:
+    """(drop-in written, units loaded) when the process started between the two.
+
+    systemd reads drop-ins only when it loads unit files (daemon-reload); a unit
+    already loaded and (re)started before that runs with the configuration
+    loaded earlier. ``loaded_at`` is the manager's ``UnitsLoadTimestamp``,
+    CLOCK_REALTIME (org.freedesktop.systemd1(5)), compared as wall-clock epoch
+    seconds on purpose: the drop-in's mtime exists only on that clock, and so
+    does ``ProcInfo.start`` (boot time from ``now - /proc/uptime`` plus
+    /proc/PID/stat field 22, proc(5)). ``UnitsLoadTimestampMonotonic`` is not
+    used: field 22 counts CLOCK_BOOTTIME, which runs on through a suspend
+    while CLOCK_MONOTONIC stops, and the mtime has no monotonic counterpart
+    at all; one clock for all three keeps the verdicts consistent (a
+    wall-clock step between the events can misorder them, as it can the
+    mtime comparison above). systemd keeps only its
+    last load time: a process started after an earlier reload that already had
+    the drop-in is explained this way too (the fix, a restart, is the same).
+    """
+    if proc.start is None or newest is None or loaded_at is None:
+        return None
+    return (newest, loaded_at) if newest <= proc.start < loaded_at else None
+
+
+def _utc(seconds: float) -> str:
+    """Epoch seconds as ``2026-11-26 09:29:01.873 UTC`` (milliseconds: a start and a
+    reload are often within the same second)."""
+    whole, millis = divmod(round(seconds * 1000), 1000)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)) + f".{millis:03d} UTC"
 
 
 def _int_or_none(text: str) -> int | None:

@@ -2,7 +2,8 @@
 
 Run as root from the checkout: ``.venv/bin/python -m tests.live.capture_outputs``
 (or with ``tests`` on sys.path: ``python -m live.capture_outputs``); add
-``instances`` to re-capture only the wide-scope (template/prefix/type) files. Boots a
+``instances`` to re-capture only the wide-scope (template/prefix/type) files, or
+``manager`` only the manager's ``UnitsLoadTimestamp`` files. Boots a
 sandbox systemd, sets up units covering the cases validate must parse, and
 writes what ``systemctl show`` and /proc really print. Parsers are tested on
 these files, never on hand-written imitations.
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from oomcfg.liveparse import SHOW_PROPERTIES
+from oomcfg.probe import manager_show_argv
 
 from .sandbox import Sandbox, boot, teardown
 from .units import SLEEPER
@@ -84,9 +86,26 @@ def _capture_instances(box: Sandbox) -> None:
     (OUT / "systemctl-show-type-service.txt").write_text(every)
 
 
+def _capture_manager(box: Sandbox) -> None:
+    """What validate's manager ``systemctl show`` prints before the first daemon-reload
+    since boot (systemd 252 leaves UnitsLoadTimestamp empty) and after one."""
+    argv = manager_show_argv()
+    (OUT / "systemctl-show-manager-boot.txt").write_text(box.run(argv, check=True).stdout)
+    box.systemctl("daemon-reload")
+    (OUT / "systemctl-show-manager-reloaded.txt").write_text(box.run(argv, check=True).stdout)
+
+
 def main(argv: list[str]) -> None:
-    """Boot, capture, always tear down; ``instances`` re-captures only the wide-scope files."""
+    """Boot, capture, always tear down; ``instances`` re-captures only the wide-scope files,
+    ``manager`` only the manager's."""
     OUT.mkdir(parents=True, exist_ok=True)
+    if argv[1:] == ["manager"]:
+        box = boot({})
+        try:
+            _capture_manager(box)
+        finally:
+            teardown(box)
+        return
     only_instances = argv[1:] == ["instances"]
     box = boot(INSTANCE_UNITS if only_instances else {**UNITS, **INSTANCE_UNITS})
     try:
