@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from oomcfg.model import DROPIN_NAME
 
 from .liveunits import LiveUnits, unit_prefix
 from .sandbox import Sandbox
@@ -126,6 +129,50 @@ def test_service_not_restarted_after_a_change_is_explained(live: LiveHost) -> No
     assert code == 1
     assert findings(report) == [("OV023", f"{web} pid {pid} (sleep)", "500", "300")]
     assert report["findings"][0]["fix"] == f"systemctl restart {web}"
+
+
+def test_a_restart_before_the_daemon_reload_is_explained_with_both_times(
+    live: LiveHost,
+) -> None:
+    # The drop-in is written while the unit runs and the unit is restarted before any
+    # daemon-reload: systemd restarts it with the configuration it had loaded (0). After
+    # the reload systemd shows 300 and the process still has 0. A positive value: raising
+    # needs no CAP_SYS_RESOURCE, so systemd really would have applied it.
+    web = live.unit("web")
+    live.start(web)  # daemon-reload, start: no drop-in yet
+    path = live.profile("services:\n" + service(web, 300))
+    live.box.write_file(f"{UNIT_DIR}/{web}.d/{DROPIN_NAME}", "[Service]\nOOMScoreAdjust=300\n")
+    time.sleep(0.2)  # the drop-in's mtime, the start and the reload are compared
+    live.box.systemctl("restart", web)  # no daemon-reload: the old configuration
+    pid = live.box.main_pid(web)
+    assert (live.show(web, "OOMScoreAdjust"), live.adj(pid)) == ("0", 0)
+    time.sleep(0.2)
+    live.box.systemctl("daemon-reload")
+    assert live.show(web, "OOMScoreAdjust") == "300"
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV023", f"{web} pid {pid} (sleep)", "300", "0")]
+    (finding,) = report["findings"]
+    assert finding["cause"].startswith(
+        "the process started before systemd loaded the current drop-in (the drop-in was written at "
+    )
+    assert "systemd reloaded at" in finding["cause"]
+    assert "the process started in between" in finding["cause"]
+    assert finding["fix"] == f"systemctl restart {web}"
+
+
+def test_a_process_changed_after_the_reload_is_still_a_run_time_change(live: LiveHost) -> None:
+    # Same drop-in, loaded by a daemon-reload before the start: the process got 300,
+    # then someone raised it. The reload is older than the process: not OV023.
+    web = live.unit("web")
+    path = live.profile("services:\n" + service(web, 300))
+    live.box.write_file(f"{UNIT_DIR}/{web}.d/{DROPIN_NAME}", "[Service]\nOOMScoreAdjust=300\n")
+    live.start(web)  # daemon-reload, then start: 300
+    pid = live.box.main_pid(web)
+    live.box.run(["sh", "-c", f"echo 600 > /proc/{pid}/oom_score_adj"], check=True)
+    code, report, _ = live.validate(path)
+    assert code == 1
+    assert findings(report) == [("OV020", f"{web} pid {pid} (sleep)", "300", "600")]
 
 
 def test_pending_daemon_reload_is_explained(live: LiveHost) -> None:
