@@ -3,21 +3,24 @@
 Reading a 10,000-service profile through libyaml's event stream costs about
 three times what the profile's checks cost: every event is a Python object
 with two marks, and the tree is built from them one call at a time (P3/P4).
-Yet a generated fleet profile uses a small corner of YAML: block mappings of
+Yet a fleet profile uses a small corner of YAML: block mappings of
 ``key: value`` lines, one-line flow mappings (``{high: 192M, max: 256M}``),
-plain and simply quoted scalars, and comments. This module reads exactly that
-corner with one regular expression per line and builds the same tree
-:mod:`oomcfg.yamlload` builds (same nodes, values, texts and positions).
+sequences of scalars (``extends: [base-server]``, or ``- item`` lines, as
+``extends:`` and ``init.command`` lists are written), plain and simply quoted
+scalars, and comments. This module reads exactly that corner with one
+regular expression per line and builds the same tree :mod:`oomcfg.yamlload`
+builds (same nodes, values, texts and positions).
 
 It is a shortcut, never a second parser: :func:`scan` returns None as soon as
-a line is outside the corner (a sequence, a block scalar, a multi-line or
-spaced plain scalar, an escape, a tab, a CR, a non-ASCII character, an
-anchor, a tag, a directive, a document marker, an empty value, odd
-indentation) or would need a diagnostic (a duplicate key, a key that is not a
-string, an integer too long to convert). The caller then parses the whole
-file with libyaml, which reports every problem at its position. Whatever this
-module accepts is valid YAML whose tree is fully determined by the rules
-below; ``tests/test_yamlfast.py`` checks it against libyaml's tree.
+a line is outside the corner (a nested or multi-line sequence entry, a
+sequence of mappings, a block scalar, a multi-line or spaced plain scalar, an
+escape, a tab, a CR, a non-ASCII character, an anchor, a tag, a directive, a
+document marker, an empty value, odd indentation) or would need a diagnostic
+(a duplicate key, a key that is not a string, an integer too long to
+convert). The caller then parses the whole file with libyaml, which reports
+every problem at its position. Whatever this module accepts is valid YAML
+whose tree is fully determined by the rules below; ``tests/test_yamlfast.py``
+checks it against libyaml's tree.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 
 from oomcfg.yamlcodes import MAX_DEPTH
 from oomcfg.yamlcore import NUMERIC_START, WORDS, resolve_plain
-from oomcfg.yamlnodes import YMap, YNode, YScalar, new_map
+from oomcfg.yamlnodes import YMap, YNode, YScalar, YSeq, new_map
 
 # YAML 1.2.2 section 7.3.3 (plain scalars): a plain scalar may not start with an
 # indicator; these characters are a safe subset that never starts or ends a token,
@@ -38,15 +41,23 @@ _PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*"
 _QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
 _FLOW_ITEM = rf"{_KEY}: +{_PLAIN}"
 _FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
-#: One whole line: indentation, then nothing, or ``key:`` with an optional value
-#: after its blanks; then an optional comment, which needs a space before its
-#: ``#`` (section 6.6). No part can match a line break, so over a whole text
-#: :meth:`re.Pattern.findall` gives at most one match per line, and exactly one
-#: for each line when every line is in the corner.
+# Section 7.4.1: a one-line flow sequence of plain or quoted scalars (``[base-server]``,
+# ``[/usr/bin/worker, --queue, default]``); none of them holds ``,[]{}``.
+_SEQ_ITEM = rf"{_PLAIN}|{_QUOTED}"
+_FLOW_SEQ = rf"\[ *(?:(?:{_SEQ_ITEM})(?: *, *(?:{_SEQ_ITEM}))*)? *\]"
+#: One whole line: indentation, then nothing, or ``key:`` or a block sequence's
+#: ``-`` (section 8.2.1) with an optional value after its blanks; then an
+#: optional comment, which needs a space before its ``#`` (section 6.6). No
+#: part can match a line break, so over a whole text :meth:`re.Pattern.findall`
+#: gives at most one match per line, and exactly one for each line when every
+#: line is in the corner.
 _LINE = re.compile(
-    rf"^( *)(?:({_KEY}):(?:( +)(?:({_PLAIN})|({_QUOTED})|({_FLOW})))?(?: +(?:#.*)?)?|(?:#.*)?)$",
+    rf"^( *)(?:(?:({_KEY}):|(-))(?:( +)(?:({_PLAIN})|({_QUOTED})|({_FLOW}|{_FLOW_SEQ})))?"
+    rf"(?: +(?:#.*)?)?|(?:#.*)?)$",
     re.MULTILINE,
 )
+#: The items of a flow sequence already matched by ``_FLOW_SEQ``, in order.
+_SEQ_TOKEN = re.compile(rf"({_PLAIN})|({_QUOTED})")
 _make = tuple.__new__
 
 
@@ -74,28 +85,31 @@ def _scan(text: str) -> YNode:
     more than libyaml's own work per event, and this runs for 40,000 lines of
     a 10,000-service profile. ``stack`` holds the open mappings as
     ``[indent, line, pairs, keys, last key]``; ``pending`` says the last key
-    had no value, so the next key line must open a nested mapping, which
-    becomes that key's value when it closes.
+    had no value, so the next line must open a nested mapping or a block
+    sequence (``seq``, see :func:`_sequence_entry`), which becomes that key's
+    value when it closes.
     """
-    found: list[tuple[str, str, str, str, str, str]] = _LINE.findall(text)
+    found: list[tuple[str, str, str, str, str, str, str]] = _LINE.findall(text)
     if len(found) != text.count("\n") + 1:
         raise _OutsideError  # some line did not match
     stack: list[list[Any]] = []
+    seq: list[Any] | None = None
     pending = False
     numbers: dict[str, object] = {}
     flows: dict[str, _Layout] = {}
     make, words = _make, WORDS.get
-    for number, (spaces, key, gap, value, quoted, flow) in enumerate(found, 1):
+    for number, (spaces, key, dash, gap, value, quoted, flow) in enumerate(found, 1):
         if not key:
-            continue  # a blank or comment line
+            if dash:
+                seq = _sequence_entry(stack, seq, number, pending=pending,
+                                      parts=(spaces, gap, value, quoted, flow),
+                                      memos=(numbers, flows))
+                pending = False
+            continue  # else a blank or comment line
         indent = len(spaces)
-        if pending or not stack:
-            if (stack and indent <= stack[-1][0]) or len(stack) >= MAX_DEPTH:
-                raise _OutsideError  # ``key:`` with an empty value, or too deep for this path
-            stack.append([indent, number, [], set(), None])
-            pending = False
-        elif indent != stack[-1][0]:
-            _close_to(stack, indent)
+        if pending or seq is not None or not stack or indent != stack[-1][0]:
+            _restructure(stack, seq, pending, indent, number)
+            seq, pending = None, False
         mapping = stack[-1]
         if key in mapping[3] or len(key) > _MAX_KEY or key in WORDS or key[0] in NUMERIC_START:
             raise _OutsideError  # see _add_key, inlined here for the 40,000 block keys
@@ -114,6 +128,8 @@ def _scan(text: str) -> YNode:
         else:
             mapping[4] = key_node
             pending = True
+    if seq is not None:
+        _close_sequence(stack, seq, 0)
     if pending or not stack:
         raise _OutsideError  # a key without a value at the end, or no mapping at all
     _close_to(stack, stack[0][0])
@@ -122,11 +138,84 @@ def _scan(text: str) -> YNode:
 
 def _other_value(quoted: str, flow: str, line: int, start: int, *, flows: dict[str, _Layout],
                  numbers: dict[str, object]) -> YNode:
-    """A quoted scalar or a flow mapping after ``key:``, at 0-based column ``start``."""
+    """A quoted scalar or a flow collection after ``key:``, at 0-based column ``start``."""
     if quoted:
         inner = quoted[1:-1]
         return _make(YScalar, (inner, inner, True, line, start + 1))
+    if flow[0] == "[":
+        return _flow_sequence(flow, line, start, numbers)
     return _flow(flow, line, start, flows, numbers)
+
+
+def _restructure(stack: list[list[Any]], seq: list[Any] | None, pending: bool, indent: int,
+                 line: int) -> None:
+    """Before a key line at ``indent``: end an open sequence, then open or close mappings.
+
+    A pending key (one without a value) gets a nested mapping that starts on
+    this line; otherwise the mappings deeper than ``indent`` are done.
+    """
+    if seq is not None:
+        _close_sequence(stack, seq, indent)
+    if pending or not stack:
+        if (stack and indent <= stack[-1][0]) or len(stack) >= MAX_DEPTH:
+            raise _OutsideError  # ``key:`` with an empty value, or too deep for this path
+        stack.append([indent, line, [], set(), None])
+    elif indent != stack[-1][0]:
+        _close_to(stack, indent)
+
+
+def _sequence_entry(stack: list[list[Any]], seq: list[Any] | None, line: int, *,
+                    pending: bool, parts: tuple[str, str, str, str, str],
+                    memos: tuple[dict[str, object], dict[str, _Layout]]) -> list[Any]:
+    """Add a ``- value`` line to the open block sequence, or open one; return it.
+
+    A block sequence is the value of the key before it (``pending``) and may
+    sit at that key's indentation (section 8.2.1, the compact form
+    ``extends:`` / ``- base-server``). Every entry is one scalar or flow
+    collection on its own line, at the first entry's indentation; a bare
+    ``-`` (a nested block) or any other shape is libyaml's. ``seq`` is
+    ``[indent, line, col, items]``.
+    """
+    spaces, gap, value, quoted, flow = parts
+    numbers, flows = memos
+    indent = len(spaces)
+    if not gap or not (value or quoted or flow):
+        raise _OutsideError  # "-" alone opens a nested block
+    if seq is None:
+        if not pending or indent < stack[-1][0] or len(stack) >= MAX_DEPTH:
+            raise _OutsideError  # not the value of a key, or too deep for this path
+        seq = [indent, line, indent + 1, []]
+    elif indent != seq[0]:
+        raise _OutsideError
+    start = indent + 1 + len(gap)  # 0-based column of the value
+    seq[3].append(_plain(value, line, start + 1, numbers) if value else
+                  _other_value(quoted, flow, line, start, flows=flows, numbers=numbers))
+    return seq
+
+
+def _close_sequence(stack: list[list[Any]], seq: list[Any], indent: int) -> None:
+    """End the open block sequence at a key line indented ``indent``.
+
+    The key must belong to the mapping that owns the sequence or an outer one
+    (a key indented deeper cannot follow a sequence entry).
+    """
+    owner = stack[-1]
+    if indent > owner[0]:
+        raise _OutsideError
+    owner[2].append((owner[4], YSeq(tuple(seq[3]), seq[1], seq[2])))
+
+
+def _flow_sequence(text: str, line: int, start: int, numbers: dict[str, object]) -> YSeq:
+    """A one-line flow sequence, already matched by ``_FLOW_SEQ``, at 0-based column ``start``."""
+    items: list[YNode] = []
+    for token in _SEQ_TOKEN.finditer(text, 1, len(text) - 1):
+        col = start + token.start() + 1
+        if token[1] is not None:
+            items.append(_plain(token[1], line, col, numbers))
+        else:
+            inner = token[2][1:-1]
+            items.append(_make(YScalar, (inner, inner, True, line, col)))
+    return YSeq(tuple(items), line, start + 1)
 
 
 #: libyaml refuses an implicit key longer than 1024 characters (YAML 1.2.2

@@ -68,10 +68,56 @@ last: .inf
 """
 
 
-def test_a_plain_profile_is_read_exactly_as_libyaml_reads_it() -> None:
-    fast = scan(SAMPLE)
+#: Sequences as profiles write them: ``extends:`` lists and argv lists, flow or
+#: block, at the key's indentation or deeper, with comments and quoted items.
+SEQUENCES = """\
+extends: [base-server, ./site.yaml, "quoted, with comma", 'single']
+oomcfg: 1
+empty: []
+spaced: [ a ,b,  c ]   # comment
+block:
+- base-server
+- ./x.yaml   # trailing comment
+
+- "q"
+deeper:
+    - 1
+    - -2
+    - 0x10
+    - true
+    - [nested, flow]
+    - {k: v}
+services:
+  web:
+    init:
+      command:
+        - /usr/bin/web
+        - --port
+        - '8080'
+      comm: web
+    unit: web.service
+  batch:
+    init:
+      command: [/usr/bin/batch, --queue, default]
+last:
+  - x
+"""
+
+
+@pytest.mark.parametrize("text", [SAMPLE, SEQUENCES])
+def test_a_plain_profile_is_read_exactly_as_libyaml_reads_it(text: str) -> None:
+    fast = scan(text)
     assert fast is not None
-    assert fast == libyaml_tree(SAMPLE)
+    assert fast == libyaml_tree(text)
+
+
+def test_a_fleet_that_extends_presets_and_lists_argv_takes_the_fast_path() -> None:
+    """The common real profile: ``extends:`` first, argv lists per service (P3/P4)."""
+    text = ("extends: [base-server]\n" + profile_text(200)
+            + "  argv:\n    unit: argv.service\n    init:\n      command:\n"
+              "        - /usr/bin/argv\n        - --flag\n")
+    assert scan(text) is not None
+    assert agrees(text)
 
 
 @pytest.mark.parametrize("n", [1, 7, 100, 1000])
@@ -91,7 +137,7 @@ def test_generated_fleet_profiles_take_the_fast_path_and_agree(n: int) -> None:
     "a:\n", "a:\nb: 1\n", "a:\n  b:\n",  # empty values
     "a: b#c\n", "a: b # c\nd:e\n", "a: 'it''s'\n", 'a: "tab\\tescape"\n',
     "a: x\n  y\n",  # multi-line plain scalar
-    "a: b c\n", "a: [1, 2]\n", "a:\n- 1\n", "a: |\n  text\n", "a: >\n  text\n",
+    "a: b c\n", "a: |\n  text\n", "a: >\n  text\n",
     "a: {b: 1,}\n", "a: {b: {c: 1}}\n", "a: {b: 1}\n  c: 2\n",
     "a:\n    b: 1\n  c: 2\n",  # indentation that matches no mapping
     "  a: 1\nb: 2\n",  # a line left of the root mapping
@@ -100,6 +146,11 @@ def test_generated_fleet_profiles_take_the_fast_path_and_agree(n: int) -> None:
     "a: " + "9" * 5000 + "\n",  # too long to convert: OC012
     "k" * 1100 + ": 1\n",  # libyaml's 1024-character key limit
     "a: -\n", "a: @x\n", "a: %x\n", "a: `x`\n", "? a\n: 1\n",
+    # sequences outside the corner: nested, of mappings, misaligned, bare entries
+    "a:\n-\n  - 1\n", "a:\n- b: 1\n", "a:\n- - 1\n", "a: [1, [2]]\n", "a: [x, {b: 1}]\n",
+    "a: [1,]\n", "a: [1\n", "a: [a b]\n", "a:\n  - 1\n - 2\n", "a:\n  - 1\n  b: 2\n",
+    "- 1\n", "a: 1\n- 2\n", "a:\n- 1\n-\n", "a:\n- 1\n- \n", "a:\n  - 1\n    - 2\n",
+    "a:\n  b: 1\n- 2\n", "a:\n-1\n", "a: [b]c\n", "a:\n- x\n  y\n",
 ])
 def test_anything_outside_the_plain_corner_is_left_to_libyaml(text: str) -> None:
     assert scan(text) is None
@@ -134,12 +185,13 @@ def test_shipped_presets_and_test_profiles_agree_with_libyaml() -> None:
 _SIGNIFICANT = [*" :#,{}[]'\"-?!&*|>%@`\n\t.0aZ~", "  ", ": ", " #", "\n  "]
 
 
-def test_random_mutations_never_make_the_two_paths_disagree() -> None:
+@pytest.mark.parametrize("sample", [SAMPLE, SEQUENCES], ids=["mappings", "sequences"])
+def test_random_mutations_never_make_the_two_paths_disagree(sample: str) -> None:
     """Thousands of near-profiles: each one is read as libyaml reads it, or declined."""
     rng = random.Random(20261126)
     accepted = 0
     for _ in range(4000):
-        chars = list(SAMPLE)
+        chars = list(sample)
         for _ in range(rng.randint(1, 3)):
             at = rng.randrange(len(chars))
             action = rng.random()
