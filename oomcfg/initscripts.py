@@ -19,7 +19,6 @@ the legacy ``oom_adj`` file is never written.
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import shlex
@@ -199,6 +198,8 @@ def supervisor_argv(text: str, name: str) -> list[str]:
     Its ini reading (``inline_comment_prefixes=(';', '#')``, ``strict=False``), the
     %-expansion (``%%`` -> ``%``) and ``shlex.split``: supervisor/options.py, process.py.
     """
+    import configparser  # noqa: PLC0415 - only for supervisord targets, not every render
+
     parser = configparser.RawConfigParser(inline_comment_prefixes=(";", "#"), strict=False)
     parser.read_string(text)
     if parser.sections() != [f"program:{name}"]:
