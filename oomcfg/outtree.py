@@ -8,6 +8,13 @@ link planted anywhere below DIR (``etc -> /etc``) is refused instead of
 written through. A new file is created with ``O_EXCL``; an existing one is
 replaced by a temporary file and rename(2), never truncated in place.
 
+It never replaces what oomcfg did not write: an existing file at a rendered
+path must carry oomcfg's marker line (or be empty). Existing files are set
+aside while the new ones are written, then all checked at once; if any is
+someone else's (``render --out /`` by mistake, a hand-made file in a review
+tree) none of them is replaced and every one is named (exit 4), as ``apply``
+would report a conflict.
+
 It is also the hot path of performance target P4 (10,000 drop-ins): each
 directory is opened once and cached, and a new file costs open, write, close.
 """
@@ -16,19 +23,27 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 
 from oomcfg.errors import EnvironmentProblem
-from oomcfg.model import RenderedFile
+from oomcfg.model import MARKER, RenderedFile
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class UnsafeOutput(EnvironmentProblem):
-    """The output directory holds a symlink or a non-directory where a directory goes."""
+    """The output directory holds a symlink or a non-directory where a directory goes,
+    or something oomcfg did not write where a rendered file goes."""
+
+
+_MARKER = MARKER.encode()
+#: How much of an existing file is read to find the marker (a rendered file is
+#: a few hundred bytes; anything near this size is not one).
+_READ_CAP = 1 << 20
 
 
 def _current_umask() -> int:
@@ -162,10 +177,18 @@ def write_tree(root: Path, files: Iterable[RenderedFile]) -> int:
     except OSError as err:
         raise EnvironmentProblem(f"cannot create {root}: {err.strerror}") from err
     written = 0
+    existing: list[RenderedFile] = []
     try:
         for file in files:
-            _write_one(tree, file)
-            written += 1
+            if _write_one(tree, file):
+                written += 1
+            else:
+                existing.append(file)
+        if existing:
+            _refuse_foreign(tree, existing)
+            for file in existing:
+                _replace_one(tree, file)
+                written += 1
     except EnvironmentProblem as err:
         if not written:
             raise
@@ -178,11 +201,67 @@ def write_tree(root: Path, files: Iterable[RenderedFile]) -> int:
     return written
 
 
-def _write_one(tree: _Tree, file: RenderedFile) -> None:
+def _write_one(tree: _Tree, file: RenderedFile) -> bool:
+    """Create ``file``; False when something is already at its path (see _refuse_foreign)."""
     rel_dir, _, name = file.path.rpartition("/")
     try:
-        dir_fd = tree.dir_fd(rel_dir)
-        if not _write_new(tree, dir_fd, name, file):
-            _replace(tree, dir_fd, name, file)
+        return _write_new(tree, tree.dir_fd(rel_dir), name, file)
     except OSError as err:
         raise EnvironmentProblem(f"cannot write {tree.root / file.path}: {err.strerror}") from err
+
+
+def _replace_one(tree: _Tree, file: RenderedFile) -> None:
+    rel_dir, _, name = file.path.rpartition("/")
+    try:
+        _replace(tree, tree.dir_fd(rel_dir), name, file)
+    except OSError as err:
+        raise EnvironmentProblem(f"cannot write {tree.root / file.path}: {err.strerror}") from err
+
+
+#: Foreign paths named in the message; the rest are counted.
+_SHOWN = 10
+
+
+def _refuse_foreign(tree: _Tree, existing: list[RenderedFile]) -> None:
+    """Raise :class:`UnsafeOutput` naming every existing path oomcfg may not replace."""
+    foreign = []
+    for file in existing:
+        rel_dir, _, name = file.path.rpartition("/")
+        try:
+            why = _not_ours(tree.dir_fd(rel_dir), name)
+        except OSError as err:
+            shown = tree.root / file.path
+            raise EnvironmentProblem(f"cannot read {shown}: {err.strerror}") from err
+        if why is not None:
+            foreign.append(f"{tree.root / file.path} ({why})")
+    if foreign:
+        more = f", and {len(foreign) - _SHOWN} more" if len(foreign) > _SHOWN else ""
+        raise UnsafeOutput(
+            f"refusing to replace {len(foreign)} path(s) oomcfg did not write: "
+            f"{', '.join(foreign[:_SHOWN])}{more}; move them away or render into an empty "
+            "directory ('oomcfg apply' takes over files only with --force)")
+
+
+def _not_ours(dir_fd: int, name: str) -> str | None:
+    """Why the entry ``name`` is not oomcfg's to replace, or None (marker line, or empty).
+
+    Opened without following a symlink and without blocking on a FIFO; only a
+    regular file is read, and only its first :data:`_READ_CAP` bytes.
+    """
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     dir_fd=dir_fd)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symlink"
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return "a directory"
+        if not stat.S_ISREG(mode):
+            return "not a regular file"
+        data = os.read(fd, _READ_CAP)
+    finally:
+        os.close(fd)
+    return None if not data or _MARKER in data else "no oomcfg marker line"

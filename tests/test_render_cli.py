@@ -135,18 +135,25 @@ def test_refuses_to_write_through_a_symlink(tmp_path: Path) -> None:
     assert list(elsewhere.iterdir()) == []
 
 
-def test_rewrite_replaces_files_and_symlinks_without_following_them(tmp_path: Path) -> None:
+def test_a_rewrite_replaces_its_own_files_but_no_symlink_or_foreign_file(
+        tmp_path: Path) -> None:
     assert run(BASE, "--out", str(tmp_path))[0] == 0
+    assert run(BASE, "--out", str(tmp_path))[0] == 0  # its own files: replaced
     secret = tmp_path / "secret"
     secret.write_text("untouched\n")
     conf = tmp_path / "etc/sysctl.d/90-oomcfg.conf"
     conf.unlink()
     conf.symlink_to(secret)
-    (tmp_path / "etc/systemd/system/ssh.service.d/50-oomcfg.conf").write_text("stale\n")
+    stale = tmp_path / "etc/systemd/system/ssh.service.d/50-oomcfg.conf"
+    stale.write_text("stale\n")
     code, _out, err = run(BASE, "--out", str(tmp_path))
-    assert (code, err) == (0, "")
-    assert secret.read_text() == "untouched\n"
-    assert not conf.is_symlink()
+    assert code == 4
+    assert f"{conf} (a symlink)" in err and f"{stale} (no oomcfg marker line)" in err
+    assert secret.read_text() == "untouched\n"  # never followed
+    assert conf.is_symlink() and stale.read_text() == "stale\n"  # never replaced
+    conf.unlink()
+    stale.unlink()
+    assert run(BASE, "--out", str(tmp_path))[:3:2] == (0, "")
     written = tree(tmp_path)
     del written["secret"]
     assert written == golden_files()

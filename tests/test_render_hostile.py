@@ -217,8 +217,10 @@ def test_a_failure_part_way_through_out_says_the_tree_is_incomplete(tmp_path: Pa
     result = CliRunner().invoke(app, ["render", str(tmp_path / "p.yaml"), "--out",
                                       str(tmp_path / "out")])
     assert (result.exit_code, result.stdout, result.stderr) == (
-        4, "", f"oomcfg: refusing to replace the directory {blocker}; 1 file(s) were "
-        f"written before this, so {tmp_path / 'out'} is incomplete\n")
+        4, "", f"oomcfg: refusing to replace 1 path(s) oomcfg did not write: {blocker} (a "
+        "directory); move them away or render into an empty directory ('oomcfg apply' takes "
+        f"over files only with --force); 1 file(s) were written before this, so "
+        f"{tmp_path / 'out'} is incomplete\n")
 
 
 def test_nothing_left_for_an_old_systemd_points_at_the_notes(tmp_path: Path) -> None:

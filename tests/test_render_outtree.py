@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oomcfg.model import RenderedFile
+from oomcfg.model import MARKER, RenderedFile
 from oomcfg.outtree import UnsafeOutput, write_tree
 
 
@@ -52,7 +52,7 @@ def test_dot_components_are_refused(tmp_path: Path, path: str) -> None:
 
 def test_a_directory_where_a_file_goes_is_refused(tmp_path: Path) -> None:
     (tmp_path / "etc" / "x.conf").mkdir(parents=True)
-    with pytest.raises(UnsafeOutput, match="refusing to replace the directory"):
+    with pytest.raises(UnsafeOutput, match=r"replace 1 path.*etc/x.conf \(a directory\)"):
         write_tree(tmp_path, [RenderedFile("etc/x.conf", "x\n")])
     assert not list((tmp_path / "etc").glob(".*"))  # no temporary file left behind
 
@@ -93,3 +93,76 @@ def test_concurrent_renders_into_one_tree_never_collide(tmp_path: Path) -> None:
     assert leftovers == []
     dropin = out / "etc/systemd/system/s7.service.d/50-oomcfg.conf"
     assert dropin.read_text().endswith("OOMScoreAdjust=7\n")
+
+
+OURS = f"{MARKER}\n[Service]\nOOMScoreAdjust=1\n"
+
+
+def test_files_oomcfg_did_not_write_are_never_replaced_and_all_named(tmp_path: Path) -> None:
+    """render --out / by mistake, or a hand-made file in a review tree: like apply's
+    conflicts, every such path is named at once and none is replaced (exit 4)."""
+    import os
+
+    out = tmp_path / "out"
+    (out / "etc").mkdir(parents=True)
+    (out / "etc/hand.conf").write_text("[Service]\nMemoryMax=1G\n")
+    (out / "etc/ours.conf").write_text(OURS)
+    (out / "etc/empty.conf").write_text("")
+    os.symlink("/etc/hostname", out / "etc/link.conf")
+    os.mkfifo(out / "etc/pipe.conf")
+    rendered = [RenderedFile(f"etc/{name}.conf", OURS.replace("=1", "=2"))
+                for name in ("empty", "hand", "link", "new", "ours", "pipe")]
+    with pytest.raises(UnsafeOutput) as raised:
+        write_tree(out, rendered)
+    message = str(raised.value)
+    assert "refusing to replace 3 path(s) oomcfg did not write" in message
+    for name, why in (("hand", "no oomcfg marker line"), ("link", "a symlink"),
+                      ("pipe", "not a regular file")):
+        assert f"etc/{name}.conf ({why})" in message
+    assert "1 file(s) were written before this" in message  # new.conf only: never a rollback
+    assert (out / "etc/hand.conf").read_text() == "[Service]\nMemoryMax=1G\n"
+    assert os.readlink(out / "etc/link.conf") == "/etc/hostname"
+    assert (out / "etc/ours.conf").read_text() == OURS  # not replaced either: all or none
+    assert (out / "etc/new.conf").read_text() == rendered[3].content
+
+
+def test_its_own_files_and_empty_ones_are_replaced(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/ours.conf").write_text(OURS)
+    (tmp_path / "etc/empty.conf").write_text("")
+    new = OURS.replace("=1", "=2")
+    assert write_tree(tmp_path, [RenderedFile("etc/empty.conf", new),
+                                 RenderedFile("etc/ours.conf", new)]) == 2
+    assert (tmp_path / "etc/ours.conf").read_text() == new
+    assert (tmp_path / "etc/empty.conf").read_text() == new
+
+
+def test_render_out_over_a_foreign_file_is_exit_4(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    profile = tmp_path / "p.yaml"
+    profile.write_text("oomcfg: 1\nservices:\n  web: {unit: web.service, oom_score_adj: 5}\n")
+    dropin = tmp_path / "out/etc/systemd/system/web.service.d/50-oomcfg.conf"
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text("[Service]\nOOMScoreAdjust=-1000\n")
+    done = subprocess.run([sys.executable, "-m", "oomcfg", "render", str(profile), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, check=False)
+    assert done.returncode == 4
+    assert f"{dropin} (no oomcfg marker line)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert dropin.read_text() == "[Service]\nOOMScoreAdjust=-1000\n"
+
+
+def test_every_target_marks_its_files_so_a_tree_can_be_rendered_again(tmp_path: Path) -> None:
+    """write_tree replaces only files carrying the marker: each target must write it."""
+    from oomcfg.profile import load_profiles
+    from oomcfg.render import TARGETS, render
+
+    data = Path(__file__).parent / "data/profiles"
+    profile = load_profiles(["preset:base-server", str(data / "init-example.yaml")])
+    files = render(profile, only=tuple(TARGETS)).files
+    assert {f.kind for f in files} == set(TARGETS)  # every target wrote something
+    assert [f.path for f in files if MARKER not in f.content] == []
+    assert write_tree(tmp_path, files) == len(files)
+    assert write_tree(tmp_path, files) == len(files)  # again, over its own files
