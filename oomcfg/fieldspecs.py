@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from oomcfg import sizes, units
 from oomcfg.model import OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, Size
@@ -160,8 +160,7 @@ class BoolSpec(Spec):
 
 
 
-@dataclass(frozen=True, slots=True)
-class FromRequest:
+class FromRequest(NamedTuple):
     """``oom_score_adj: {from_request, capacity}`` with its computed score."""
 
     request: Size

@@ -27,8 +27,7 @@ import difflib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position
 from oomcfg.yamlload import YMap, YNode, YScalar, YSeq
@@ -167,8 +166,7 @@ class Container(ABC):
         """This spec as a JSON Schema (draft 2020-12) fragment."""
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One key of a mapping: its spec, what it means (docs and JSON Schema), required or not."""
 
     name: str

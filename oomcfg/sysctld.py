@@ -25,9 +25,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.linediag import add_problem, capped
@@ -61,8 +61,7 @@ _SWAP = str.maketrans("/.", "./")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-@dataclass(frozen=True, slots=True)
-class SysctlEntry:
+class SysctlEntry(NamedTuple):
     """One assignment; ``key`` is normalised to the dotted form (``vm.panic_on_oom``)."""
 
     key: str

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INT_MAX = (1 << 31) - 1  # C int, proc_dointvec
 INT_MIN = -(1 << 31)
 ULONG_MAX = (1 << 64) - 1  # unsigned long on 64-bit, proc_doulongvec_minmax
 
 
-@dataclass(frozen=True, slots=True)
-class KnownSysctl:
+class KnownSysctl(NamedTuple):
     """One key oomcfg types: an integer ``minimum..maximum`` and what it does."""
 
     key: str

@@ -18,7 +18,7 @@ Nothing here writes anything; the CLI prints :class:`LintResult` through
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
@@ -221,4 +221,4 @@ class _Configs:
         severity = config.severity_of(finding.code, finding.severity)
         if severity is None or config.ignored(finding.code, finding.pos.path):
             return None
-        return finding if severity == finding.severity else replace(finding, severity=severity)
+        return finding if severity == finding.severity else finding._replace(severity=severity)
