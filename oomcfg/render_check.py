@@ -124,8 +124,9 @@ def _comment_head(text: str, body: str) -> bool:
 
     A comment line starts with ``#`` (systemd.syntax(7)) and must not end in a
     backslash or hold a control character; every line start but the first
-    follows a newline, hence the counts. False means "not proven": the caller
-    then scans every line.
+    follows a newline, hence the counts. Header text is ASCII (names are
+    JSON-quoted), where "printable" means exactly "no control character". False
+    means "not proven": the caller then scans every line.
     """
     head = text[: len(text) - len(body)]
     return (
@@ -134,7 +135,8 @@ def _comment_head(text: str, body: str) -> bool:
         and head.endswith("\n")
         and head.count("\n#") == head.count("\n") - 1
         and "\\\n" not in head
-        and _CONTROL.search(head) is None
+        and head.isascii()  # then only C0 controls and DEL are not printable
+        and head.replace("\n", " ").isprintable()  # str.isprintable: no regex, half the cost
     )
 
 
