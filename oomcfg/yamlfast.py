@@ -39,12 +39,14 @@ _KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
 _PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*"
 # Section 7.3.1/7.3.2: quoted scalars without escapes, without line breaks.
 _QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
-_FLOW_ITEM = rf"{_KEY}: +{_PLAIN}"
-_FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
 # Section 7.4.1: a one-line flow sequence of plain or quoted scalars (``[base-server]``,
 # ``[/usr/bin/worker, --queue, default]``); none of them holds ``,[]{}``.
 _SEQ_ITEM = rf"{_PLAIN}|{_QUOTED}"
 _FLOW_SEQ = rf"\[ *(?:(?:{_SEQ_ITEM})(?: *, *(?:{_SEQ_ITEM}))*)? *\]"
+# Section 7.4.2: a one-line flow mapping of ``key: value`` pairs, each value a plain or
+# quoted scalar or a flow sequence (``{name: worker, command: [/usr/bin/w, -q]}``).
+_FLOW_ITEM = rf"{_KEY}: +(?:{_PLAIN}|{_QUOTED}|{_FLOW_SEQ})"
+_FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
 #: One whole line: indentation, then nothing, or ``key:`` or a block sequence's
 #: ``-`` (section 8.2.1) with an optional value after its blanks; then an
 #: optional comment, which needs a space before its ``#`` (section 6.6). No
@@ -58,6 +60,8 @@ _LINE = re.compile(
 )
 #: The items of a flow sequence already matched by ``_FLOW_SEQ``, in order.
 _SEQ_TOKEN = re.compile(rf"({_PLAIN})|({_QUOTED})")
+#: The pairs of a flow mapping already matched by ``_FLOW``, in order.
+_PAIR_TOKEN = re.compile(rf"({_KEY}): +(?:({_PLAIN})|({_QUOTED})|({_FLOW_SEQ}))")
 _make = tuple.__new__
 
 
@@ -96,7 +100,7 @@ def _scan(text: str) -> YNode:
     seq: list[Any] | None = None
     pending = False
     numbers: dict[str, object] = {}
-    flows: dict[str, _Layout] = {}
+    flows: dict[str, _Layout | _Rich] = {}
     make, words = _make, WORDS.get
     for number, (spaces, key, dash, gap, value, quoted, flow) in enumerate(found, 1):
         if not key:
@@ -136,7 +140,8 @@ def _scan(text: str) -> YNode:
     return _finish(stack[0])
 
 
-def _other_value(quoted: str, flow: str, line: int, start: int, *, flows: dict[str, _Layout],
+def _other_value(quoted: str, flow: str, line: int, start: int, *,
+                 flows: dict[str, _Layout | _Rich],
                  numbers: dict[str, object]) -> YNode:
     """A quoted scalar or a flow collection after ``key:``, at 0-based column ``start``."""
     if quoted:
@@ -166,7 +171,7 @@ def _restructure(stack: list[list[Any]], seq: list[Any] | None, pending: bool, i
 
 def _sequence_entry(stack: list[list[Any]], seq: list[Any] | None, line: int, *,
                     pending: bool, parts: tuple[str, str, str, str, str],
-                    memos: tuple[dict[str, object], dict[str, _Layout]]) -> list[Any]:
+                    memos: tuple[dict[str, object], dict[str, _Layout | _Rich]]) -> list[Any]:
     """Add a ``- value`` line to the open block sequence, or open one; return it.
 
     A block sequence is the value of the key before it (``pending``) and may
@@ -272,11 +277,16 @@ def _resolved(text: str, numbers: dict[str, object]) -> object:
 
 _UNSEEN = object()
 #: A flow mapping's items as (key, its value, offset, word, its value, offset),
-#: offsets counted from the ``{``.
+#: offsets counted from the ``{``: the layout of a mapping of plain words.
 _Layout = tuple[tuple[str, object, int, str, object, int], ...]
 
 
-def _flow(text: str, line: int, start: int, flows: dict[str, _Layout],
+class _Rich(tuple[tuple[str, int, YNode], ...]):
+    """The layout of a flow mapping with a quoted or sequence value: (key, offset, value
+    node at line 0 and column offset) per pair, moved to each occurrence's place."""
+
+
+def _flow(text: str, line: int, start: int, flows: dict[str, _Layout | _Rich],
           numbers: dict[str, object]) -> YMap:
     """A one-line flow mapping, already matched by ``_FLOW``, at 0-based column ``start``.
 
@@ -287,29 +297,45 @@ def _flow(text: str, line: int, start: int, flows: dict[str, _Layout],
     if layout is None:
         layout = flows[text] = _layout(text, numbers)
     make, col = _make, start + 1
+    if isinstance(layout, _Rich):
+        return new_map(tuple((make(YScalar, (key, key, False, line, col + key_at)),
+                              _placed(node, line, col)) for key, key_at, node in layout),
+                       line, col)
     pairs = [(make(YScalar, (key_value, key, False, line, col + key_at)),
               make(YScalar, (value, word, False, line, col + word_at)))
              for key, key_value, key_at, word, value, word_at in layout]
     return new_map(tuple(pairs), line, col)
 
 
-def _layout(text: str, numbers: dict[str, object]) -> _Layout:
-    """Split a flow mapping with string methods: ``_FLOW`` guarantees ``key: word`` items.
+def _placed(node: YNode, line: int, col: int) -> YNode:
+    """A copy of a layout's value node (line 0, columns from the ``{``) at ``line``, ``col``."""
+    if type(node) is YSeq:
+        return YSeq(tuple(_placed(item, line, col) for item in node.items), line, col + node.col)
+    assert type(node) is YScalar
+    return node._replace(line=line, col=col + node.col)
 
-    Neither part holds a space, colon or comma. Keys get the same checks as
-    block keys (see :func:`_add_key`).
+
+def _layout(text: str, numbers: dict[str, object]) -> _Layout | _Rich:
+    """Split a flow mapping already matched by ``_FLOW`` into its pairs, once per text.
+
+    Keys get the same checks as block keys (see :func:`_add_key`). Offsets
+    count from the ``{``; a mapping of plain words gets the compact layout
+    :func:`_flow` places fastest.
     """
     seen: set[str] = set()
-    layout = []
-    inner = text[1:-1]
-    at = 1  # the offset of the first character inside the braces
-    if inner.strip(" "):
-        for part in inner.split(","):
-            key_at = at + len(part) - len(part.lstrip(" "))
-            key, _, rest = part.strip(" ").partition(":")
-            word = rest.strip(" ")
-            _add_key(seen, key)
-            word_at = key_at + len(key) + 1 + len(rest) - len(rest.lstrip(" "))
-            layout.append((key, key, key_at, word, _plain(word, 0, 0, numbers)[0], word_at))
-            at += len(part) + 1
-    return tuple(layout)
+    pairs: list[tuple[str, int, YNode]] = []
+    for token in _PAIR_TOKEN.finditer(text, 1, len(text) - 1):
+        key, word, quoted, seq = token.groups()
+        _add_key(seen, key)
+        if word is not None:
+            node: YNode = _plain(word, 0, token.start(2), numbers)
+        elif quoted is not None:
+            inner = quoted[1:-1]
+            node = _make(YScalar, (inner, inner, True, 0, token.start(3)))
+        else:
+            node = _flow_sequence(seq, 0, token.start(4) - 1, numbers)
+        pairs.append((key, token.start(1), node))
+    if all(type(node) is YScalar and not node.quoted for _, _, node in pairs):
+        return tuple((key, key, key_at, node.text, node.value, node.col)  # type: ignore[union-attr]
+                     for key, key_at, node in pairs)
+    return _Rich(pairs)

@@ -99,6 +99,11 @@ services:
   batch:
     init:
       command: [/usr/bin/batch, --queue, default]
+  worker:
+    init: {name: worker, command: [/usr/bin/worker, --queue, "a, b"], pidfile: '/run/w.pid'}
+  worker2:
+      init: {name: worker, command: [/usr/bin/worker, --queue, "a, b"], pidfile: '/run/w.pid'}
+  mixed: {a: [], b: "q: {x}", c: 7, d: [1, "2"]}
 last:
   - x
 """
@@ -109,6 +114,19 @@ def test_a_plain_profile_is_read_exactly_as_libyaml_reads_it(text: str) -> None:
     fast = scan(text)
     assert fast is not None
     assert fast == libyaml_tree(text)
+
+
+def test_the_documented_examples_take_the_fast_path() -> None:
+    """The full example of docs/profile-format.md (and tests' copy of it) nests an argv
+    list in a flow mapping: read by the scanner, and read as libyaml reads it."""
+    import re
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs/profile-format.md").read_text(), re.S)
+    examples = [b for b in blocks if "oomcfg:" in b]
+    examples.append((ROOT / "tests/data/profiles/good/full.yaml").read_text())
+    for text in examples:
+        assert scan(text) is not None, text
+        assert agrees(text)
 
 
 def test_a_fleet_that_extends_presets_and_lists_argv_takes_the_fast_path() -> None:
