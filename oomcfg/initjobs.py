@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position
 from oomcfg.errors import InputError
@@ -44,8 +44,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ARG_BYTES = 131072 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A service with ``init:``: name (when the target uses one), score and argv validated."""
 
     service: Service
@@ -54,8 +53,7 @@ class Candidate:
     command: tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+class Job(NamedTuple):
     """A service a target renders: everything it needs is present and valid."""
 
     service: Service

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import pairwise
 from operator import attrgetter
@@ -77,24 +76,31 @@ class UnknownTargetError(OomcfgError):
     exit_code = ExitCode.USAGE
 
 
-@dataclass(slots=True)
 class RenderOptions:
     """What every target gets besides the profile.
 
     ``systemd_version``: render for that release (None: the newest syntax).
     ``notes``: targets append a diagnostic for everything they omit or rename.
+    ``deferred``: path -> its drop-in's re-parse check, when the caller runs the
+    checks itself (:func:`render` with ``defer_checks``); None: each drop-in is
+    checked at once. ``entries``: the drop-in lines already worked out for one
+    set of settings (:func:`dropin_entries`; a fleet repeats a few hundred sets
+    10,000 times). ``verified``: drop-in bodies already re-parsed
+    (:func:`oomcfg.render_check.check_unit_text`).
+
+    A plain slotted class: a dataclass costs about a millisecond to define on
+    every start, for four fields and an ``__init__`` (P4/P7).
     """
 
-    systemd_version: int | None = None
-    notes: list[Diagnostic] = field(default_factory=list)
-    #: path -> its drop-in's re-parse check, when the caller runs the checks itself
-    #: (:func:`render` with ``defer_checks``); None: each drop-in is checked at once.
-    deferred: dict[str, Callable[[], None]] | None = None
-    #: The drop-in lines already worked out for one set of settings (see
-    #: :func:`dropin_entries`): a fleet repeats a few hundred sets 10,000 times.
-    entries: dict[tuple[object, ...], tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    #: Drop-in bodies already re-parsed (:func:`oomcfg.render_check.check_unit_text`).
-    verified: VerifiedBodies = field(default_factory=dict)
+    __slots__ = ("deferred", "entries", "notes", "systemd_version", "verified")
+
+    def __init__(self, systemd_version: int | None = None,
+                 deferred: dict[str, Callable[[], None]] | None = None) -> None:
+        self.systemd_version = systemd_version
+        self.notes: list[Diagnostic] = []
+        self.deferred = deferred
+        self.entries: dict[tuple[object, ...], tuple[tuple[str, str], ...]] = {}
+        self.verified: VerifiedBodies = {}
 
 
 # A NamedTuple, not a frozen dataclass: ~4x cheaper to define on every start (liveparse).
