@@ -232,3 +232,15 @@ def test_a_repeated_flow_mapping_keeps_each_occurrences_own_positions() -> None:
     fast = scan(text)
     assert fast is not None
     assert fast == libyaml_tree(text)
+
+
+def test_an_empty_mapping_never_equals_an_empty_sequence() -> None:
+    """The nodes are named tuples with the same fields: equality must still tell them
+    apart, or the comparisons above would pass a ``[]`` read where libyaml reads ``{}``."""
+    from oomcfg.yamlnodes import YMap, YSeq
+
+    assert YMap((), 1, 1) != YSeq((), 1, 1)
+    assert not YMap((), 1, 1) == YSeq((), 1, 1)  # noqa: SIM201 - __eq__ itself
+    assert YMap((), 1, 1) == YMap((), 1, 1)
+    assert libyaml_tree("a: {}\n") != libyaml_tree("a: []\n")
+    assert scan("a: []\n") == libyaml_tree("a: []\n") != scan("a: {}\n")
