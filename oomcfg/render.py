@@ -49,7 +49,7 @@ from oomcfg.render_check import (
     check_unit_text,
 )
 from oomcfg.resources import profiles_dir
-from oomcfg.templating import call_macro, template
+from oomcfg.templating import call_macro
 from oomcfg.units import (
     DIRECTIVE_BY_NAME,
     DIRECTIVES,
@@ -408,9 +408,7 @@ def render_sysctl(profile: Profile, options: RenderOptions) -> list[RenderedFile
         ("-" if s.ignore_missing else "", s.key, str(s.value))
         for s in sorted(profile.sysctl.values(), key=lambda s: s.key)
     ]
-    content = template("sysctl.conf.j2").render(
-        marker=MARKER, sources=sources_text(profile), settings=settings
-    )
+    content = call_macro("sysctl.conf.j2", "sysctl", (MARKER, sources_text(profile)), settings)
     check_sysctl_text(content, SYSCTL_FILE, settings)
     return [RenderedFile(path=SYSCTL_FILE, content=content, kind="sysctl")]
 

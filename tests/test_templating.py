@@ -11,20 +11,25 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import jinja2
 import pytest
 
 from oomcfg import templating
 from oomcfg.model import MARKER
-from oomcfg.templating import call_macro, environment, template
+from oomcfg.templating import call_macro, environment, macro, template
 
 SETTINGS = [("", "vm.panic_on_oom", "0"), ("-", "kernel.panic", "10")]
 
 
+def _sysctl(marker: str, sources: str, settings: list[tuple[str, str, str]]) -> str:
+    return str(macro("sysctl.conf.j2", "sysctl")(marker, sources, settings))
+
+
 def test_a_missing_variable_is_an_error_not_an_empty_string() -> None:
     with pytest.raises(jinja2.UndefinedError, match="settings"):
-        template("sysctl.conf.j2").render(marker=MARKER, sources='"p.yaml"')
+        macro("sysctl.conf.j2", "sysctl")(MARKER, '"p.yaml"')
 
 
 def test_a_missing_macro_argument_is_an_error_not_an_empty_value() -> None:
@@ -34,13 +39,12 @@ def test_a_missing_macro_argument_is_an_error_not_an_empty_value() -> None:
 
 
 def test_text_is_written_literally_never_html_escaped() -> None:
-    text = template("sysctl.conf.j2").render(
-        marker=MARKER, sources='"a<b>&\'c\'.yaml"', settings=SETTINGS)
+    text = _sysctl(MARKER, '"a<b>&\'c\'.yaml"', SETTINGS)
     assert '# profile: "a<b>&\'c\'.yaml"' in text.splitlines()
 
 
 def test_rendered_files_end_with_exactly_one_newline() -> None:
-    text = template("sysctl.conf.j2").render(marker=MARKER, sources='"p"', settings=SETTINGS)
+    text = _sysctl(MARKER, '"p"', SETTINGS)
     dropin = template("systemd-dropin.conf.j2").module.dropin  # type: ignore[attr-defined]
     unit = str(dropin(MARKER, '"p"', '"web"', "web.service", "Service",
                       [("OOMScoreAdjust", "500")]))
@@ -97,4 +101,76 @@ def test_call_macro_keeps_calling_a_macro_that_changes_its_values(
     monkeypatch.setattr(templating, "_PATTERNS", {})
     for word in ("a", "b"):
         assert call_macro("t", "m", [word], [("K", word)]) == f"{word.upper()}\nK={word}\n"
-    assert templating._PATTERNS == {("t", "m", 1, 1): None}
+    assert templating._PATTERNS == {("t", "m", 1, 1, 2): None}
+
+
+# --- the generated snapshot (oomcfg.template_patterns) -----------------------
+
+def test_the_snapshot_is_generated_from_the_templates_as_they_are() -> None:
+    """Edit a template, then run ``python -m oomcfg.templating`` (this test says so)."""
+    from oomcfg import template_patterns
+
+    on_disk = Path(template_patterns.__file__).read_text(encoding="utf-8")
+    assert on_disk == templating.snapshot_source(), (
+        "oomcfg/template_patterns.py is stale: run `python -m oomcfg.templating`")
+
+
+SHAPES = [
+    ("systemd-dropin.conf.j2", "dropin", DROPIN_ARGS, 2, [0, 1, 4, 11]),
+    ("sysctl.conf.j2", "sysctl", (MARKER, '"p{1}.yaml"'), 3, [0, 1, 7, 32]),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=["dropin", "sysctl"])
+def test_every_snapshot_pattern_gives_what_jinja_gives(
+        shape: tuple[str, str, tuple[str, ...], int, list[int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values with braces, backslashes and quotes stay literal through str.format."""
+    name, macro_name, args, width, counts = shape
+    monkeypatch.setattr(templating, "_PATTERNS", {})
+    call = macro(name, macro_name)
+    for count in counts:
+        rows = [tuple(f"{{{i}}}\\v{i}'{j}" for j in range(width)) for i in range(count)]
+        key = (name, macro_name, len(args), count, width if count else 0)
+        assert templating.snapshot_pattern(key) is not None
+        assert call_macro(name, macro_name, args, rows) == str(call(*args, rows))
+
+
+def test_a_template_that_no_longer_matches_the_snapshot_is_rendered_by_jinja(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited template must never be answered from a pattern made from its old text."""
+    edited = tmp_path / "templates"
+    edited.mkdir()
+    for path in templating.templates_dir().glob("*.j2"):
+        (edited / path.name).write_text(path.read_text())
+    dropin = edited / "systemd-dropin.conf.j2"
+    dropin.write_text(dropin.read_text().replace("[{{ section }}]", "[{{ section }}]\n# edited"))
+    monkeypatch.setattr(templating, "templates_dir", lambda: edited)
+    monkeypatch.setattr(templating, "_PATTERNS", {})
+    monkeypatch.setattr(templating, "_CURRENT", {})
+    templating.environment.cache_clear()
+    templating.template.cache_clear()
+    try:
+        key = ("systemd-dropin.conf.j2", "dropin", 5, 1, 2)
+        assert templating.snapshot_pattern(key) is None
+        text = call_macro("systemd-dropin.conf.j2", "dropin", DROPIN_ARGS, [("K", "v")])
+        assert "[Service]\n# edited\nK=v\n" in text
+        sysctl_key = ("sysctl.conf.j2", "sysctl", 2, 1, 3)
+        assert templating.snapshot_pattern(sysctl_key) is not None  # unchanged: still used
+    finally:
+        templating.environment.cache_clear()
+        templating.template.cache_clear()
+
+
+def test_render_of_common_shapes_never_imports_jinja() -> None:
+    """Jinja2 costs ~45 ms to import; drop-ins and sysctl.d come from the snapshot."""
+    code = ("import sys; from oomcfg.render import render; "
+            "from oomcfg.profile import load_profiles; "
+            "files = render(load_profiles(sys.argv[1:])).files; "
+            "print(len(files), 'jinja2' in sys.modules)")
+    done = subprocess.run(
+        [sys.executable, "-c", code, "preset:database-server", "preset:kubernetes-node"],
+        capture_output=True, text=True, check=True, timeout=60)
+    count, imported = done.stdout.split()
+    assert int(count) > 3
+    assert imported == "False"
