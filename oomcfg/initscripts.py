@@ -20,8 +20,6 @@ the legacy ``oom_adj`` file is never written.
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -37,6 +35,7 @@ from oomcfg.initjobs import (
     require_some,
     target_jobs,
 )
+from oomcfg.lazyre import LazyPattern
 from oomcfg.model import MARKER, Profile, RenderedFile
 from oomcfg.render_check import RenderInvariantError
 from oomcfg.templating import template
@@ -47,7 +46,7 @@ if TYPE_CHECKING:  # render.py imports this module to register the targets
 #: supervisord reads its ini files with ``inline_comment_prefixes=(';', '#')``
 #: (supervisor/options.py, UnhosedConfigParser): whitespace followed by ';' or
 #: '#' ends the value, so such a command would be silently cut short.
-_INI_INLINE_COMMENT = re.compile(r"\s[;#]")
+_INI_INLINE_COMMENT = LazyPattern(r"\s[;#]")
 
 #: supervisord replaces the literal ``%(here)s`` before its %-expansion
 #: (options.py ``expand_here``), so no escaping can protect that text.
@@ -59,11 +58,13 @@ _SUPERVISOR_HERE = "%(here)s"
 UPSTART_NEVER = -1000
 
 #: What no rendered line may hold (tab and newline are the templates' own).
-_STRAY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_STRAY_CONTROL = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _q(word: str | int) -> str:
     """One shell word: ``shlex.quote`` makes ``$(id)`` or ``a; rm -rf /`` inert text."""
+    import shlex  # noqa: PLC0415 - init targets only; the default (systemd) render skips it
+
     return shlex.quote(str(word))
 
 
@@ -143,6 +144,8 @@ def render_upstart(profile: Profile, options: RenderOptions) -> list[RenderedFil
 def exec_argv(text: str) -> list[str]:
     """The argv of a run script's final ``exec`` line, split as sh splits quoted words."""
     last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    import shlex  # noqa: PLC0415 - see _q
+
     return shlex.split(last.removeprefix("exec ")) if last.startswith("exec ") else []
 
 
@@ -204,6 +207,8 @@ def supervisor_argv(text: str, name: str) -> list[str]:
     parser.read_string(text)
     if parser.sections() != [f"program:{name}"]:
         return []
+    import shlex  # noqa: PLC0415 - see _q
+
     return shlex.split(parser.get(f"program:{name}", "command") % {})
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from oomcfg.lazyre import LazyPattern
 from oomcfg.model import Size
 
 #: systemd stores sizes as uint64 and uses UINT64_MAX for ``infinity``
@@ -26,7 +27,7 @@ _SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
 _SIZE_RE = re.compile(r"(0|[1-9][0-9]{0,19})([KMGT]?)")
 _PERCENT_RE = re.compile(r"(0|[1-9][0-9]{0,2})%")
 #: Common near-misses, matched only to give a precise hint.
-_NEAR_RE = re.compile(r"\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([a-zA-Z]*)\s*")
+_NEAR_RE = LazyPattern(r"\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([a-zA-Z]*)\s*")
 
 ALLOWED = (
     "bytes as an integer, an integer with K, M, G or T (base 1024), 'N%' (0..100) or 'infinity'"

@@ -18,10 +18,11 @@ import stat
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position
+from oomcfg.lazyre import LazyPattern
 from oomcfg.yamlcodes import MAX_BYTE_FINDINGS, MAX_BYTES, diag
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_BAD_BYTES = re.compile("[\udc80-\udcff]+")
+_BAD_BYTES = LazyPattern("[\udc80-\udcff]+")
 # YAML 1.2.2 section 5.1: printable characters are tab, LF, CR, NEL and the
 # rest outside C0/C1, DEL and U+FFFE/U+FFFF.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -44,7 +45,8 @@ def _positions(path: str, text: str, indexes: list[int]) -> list[Position]:
 
 
 def _findings(
-    pattern: re.Pattern[str], text: str, path: str, code: str, template: str, *, offset: int = 0
+    pattern: re.Pattern[str] | LazyPattern, text: str, path: str, code: str, template: str, *,
+    offset: int = 0,
 ) -> list[Diagnostic]:
     """One diagnostic per match, at most MAX_BYTE_FINDINGS (a binary file matches a lot).
 
