@@ -4,8 +4,9 @@ A diagnostic is a value: where (``path:line:col``), what (a stable code and a
 message that says what is wrong and what is allowed), and how bad (severity).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from enum import StrEnum
 from typing import NamedTuple
 

@@ -8,8 +8,9 @@ which never plans or writes anything (about 10 ms of start-up here), while
 the pure planner still never imports the host side (import-linter contract).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from typing import Literal, NamedTuple
 
 StateKind = Literal["missing", "file", "symlink", "other"]

@@ -7,8 +7,9 @@ only. Every code is documented in docs/validate.md.
 NamedTuples rather than dataclasses, for start-up: see :mod:`oomcfg.liveparse`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from typing import Literal, NamedTuple
 
 from oomcfg.errors import ExitCode

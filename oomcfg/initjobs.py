@@ -11,14 +11,15 @@ not an int in range, OC085 init: on something that is not one .service unit,
 OC086 nothing to set, OC087 two services with one name.
 """
 
-from __future__ import annotations
-
-import re
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position
 from oomcfg.errors import InputError
+from oomcfg.lazyre import LazyPattern
 from oomcfg.model import OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, InitSpec, Profile, Service
 
 #: An init name becomes a file name (``etc/sv/NAME/run``), an ini section
@@ -27,16 +28,16 @@ from oomcfg.model import OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, InitSpec, Profile
 #: spaces or shell metacharacters, no ``:`` (supervisord's group:process
 #: separator), and no leading ``.`` or ``-`` (so never ``..`` or an option).
 #: 128 leaves room for suffixes within NAME_MAX (255 bytes).
-NAME_RE = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}")
+NAME_RE = LazyPattern(r"[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}")
 NAME_ALLOWED = "1-128 of letters, digits, '_', '.', '@', '-', not starting with '.' or '-'"
 
 #: A compose service name (compose-spec schema: ``^[a-zA-Z0-9._-]+$``); it is
 #: only a YAML key, written JSON-quoted, never a path.
-COMPOSE_RE = re.compile(r"[a-zA-Z0-9._-]{1,255}")
+COMPOSE_RE = LazyPattern(r"[a-zA-Z0-9._-]{1,255}")
 
 #: Any C0 control character or DEL: a newline in a run script or an ini value
 #: injects a line; a tab before ';' starts a supervisord comment.
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = LazyPattern(r"[\x00-\x1f\x7f]")
 
 #: execve(2), "Limits on size of arguments and environment": one argument string
 #: may be at most MAX_ARG_STRLEN (32 pages = 131072 bytes) including its NUL, or

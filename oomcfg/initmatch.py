@@ -18,8 +18,9 @@ zombie (state Z: exited, not reaped, still carrying its name and value) is
 "not running", never drift (bad-inputs.md, "Reading a live host").
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import re
 from collections.abc import Iterable
 from typing import NamedTuple

@@ -13,8 +13,9 @@ They are immutable all the same; the empty-mapping defaults are read-only
 proxies, so no two LiveStates can share a mutable default.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType

@@ -13,8 +13,9 @@ imports this module before it does anything (a frozen, slotted dataclass is
 one with ``._replace(...)``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType

@@ -25,8 +25,9 @@ and so does a line saying there was nothing to render, so a valid profile that
 sets nothing is not mistaken for one that wrote files somewhere.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import hashlib
 import json
 from collections.abc import Sequence

@@ -20,8 +20,9 @@ to read these files exactly as the tools that apply them do:
 Parsing never raises: each bad line becomes a :class:`Diagnostic`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
+from oomcfg.lazyre import LazyPattern
 from oomcfg.linediag import add_problem, capped
 
 #: Directories in priority order (sysctl.d(5)); a same-named file in an earlier
@@ -58,7 +60,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _KEY_COMPONENT = re.compile(r"[A-Za-z0-9_\-:+@*?\[\]!/]+")  # "/" only inside a swapped name
 _TRAILING_COMMENT = re.compile(r"\s[#;]")
 _SWAP = str.maketrans("/.", "./")
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = LazyPattern(r"-?[0-9]+")
 
 
 class SysctlEntry(NamedTuple):

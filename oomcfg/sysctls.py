@@ -12,11 +12,14 @@ A pass-through value is one or more words (``net.ipv4.tcp_rmem = 4096 87380
 render's re-check of the written file, so the three cannot disagree.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
+
+from oomcfg.lazyre import LazyPattern
 
 INT_MAX = (1 << 31) - 1  # C int, proc_dointvec
 INT_MIN = -(1 << 31)
@@ -86,7 +89,7 @@ MAX_KEY_LEN = 255
 #: and invisible or look-alike characters would pass a review unseen.
 #: The class is '!'..'~' without 0x23 '#', 0x3b ';' and 0x5c '\\'.
 WORD_PATTERN = r'[!"$-:<-\[\]-~]+'
-PASSTHROUGH_RE = re.compile(WORD_PATTERN)
+PASSTHROUGH_RE = LazyPattern(WORD_PATTERN)
 PASSTHROUGH_PATTERN = WORD_PATTERN
 #: A multi-value sysctl as rendered: words separated by single spaces, the
 #: canonical form of ``net.ipv4.tcp_rmem = 4096 87380 6291456``. The kernel

@@ -11,12 +11,14 @@ Sources: systemd's ``src/basic/unit-name.c`` (``unit_name_is_valid``,
 and systemd's NEWS (the ``since`` column of :data:`DIRECTIVES`).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import re
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
+from oomcfg.lazyre import LazyPattern
 from oomcfg.model import Scope
 
 #: unit-name.c: ``strlen(n) >= UNIT_NAME_MAX`` (256) is invalid, so 255 bytes is the maximum.
@@ -31,12 +33,12 @@ UNIT_TYPES = frozenset(
 #: unit-name.c ``VALID_CHARS`` minus the backslash, which is only allowed as the
 #: start of a ``\xNN`` escape made by systemd-escape(1) (checked separately).
 _PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-")
-_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
+_ESCAPE = LazyPattern(r"\\x[0-9a-fA-F]{2}")
 _ALLOWED = "letters, digits, ':', '_', '.', '-', one '@', and '\\xNN' escapes"
 _CHAR = r"(?:[A-Za-z0-9:_.\-]|\\x[0-9a-fA-F]{2})"
 #: The whole grammar in one expression, for the common (valid) case; anything it
 #: rejects goes through the step-by-step checks below for a precise message.
-_VALID = re.compile(
+_VALID = LazyPattern(
     rf"(?!@)(?!.*\.\.){_CHAR}+(?:@{_CHAR}*)?\.(?:{'|'.join(sorted(UNIT_TYPES))})"
 )
 

@@ -5,8 +5,9 @@ contract (0 all good, 1 drift, 3 invalid profile, 4 cannot check) and keeps
 YAML and the probe out of ``oomcfg --help``'s import path.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import stat
 from pathlib import Path
 from typing import NamedTuple, TextIO

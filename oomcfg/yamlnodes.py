@@ -6,8 +6,9 @@ its core-schema value *and* its source text (so the schema layer can refuse
 of :mod:`oomcfg.yamlload`, which builds these and re-exports them.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from typing import NamedTuple, TypeAlias
 
 from oomcfg.yamlcore import key_text
@@ -43,7 +44,7 @@ class YSeq(NamedTuple):
     start. Equality compares the type too, since the two have the same fields.
     """
 
-    items: tuple[YNode, ...]
+    items: tuple["YNode", ...]  # defined below: quoted, evaluated by mypy only
     line: int
     col: int
 
@@ -51,11 +52,11 @@ class YSeq(NamedTuple):
 class YMap(NamedTuple):
     """A mapping with scalar keys in file order, duplicates already removed."""
 
-    items: tuple[tuple[YScalar, YNode], ...]
+    items: tuple[tuple[YScalar, "YNode"], ...]
     line: int
     col: int
 
-    def get(self, key: str) -> YNode | None:
+    def get(self, key: str) -> "YNode | None":
         """Value for ``key``, compared as duplicate detection does (so ``"1"`` finds ``1``).
 
         A linear scan: right for the few keys of a service; walk ``items`` for
