@@ -6,7 +6,6 @@ given, so tests can call them directly and the CLI stays a thin layer.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Sequence
@@ -95,6 +94,8 @@ def run_rules(code: str | None, out: TextIO, err: TextIO) -> ExitCode:
 
 def run_schema(out: TextIO) -> ExitCode:
     """Print the profile format's JSON Schema (generated from the loader's field specs)."""
+    import json  # noqa: PLC0415 - only this command prints JSON by itself (lint start-up)
+
     from oomcfg.schema import json_schema  # noqa: PLC0415
 
     out.write(json.dumps(json_schema(), indent=2, sort_keys=False) + "\n")
