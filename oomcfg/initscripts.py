@@ -17,8 +17,9 @@ allowed, lowering it needs CAP_SYS_RESOURCE (Documentation/filesystems/proc.rst)
 the legacy ``oom_adj`` file is never written.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ComposeEntry's fields stay objects, so
+# typing compiles no ForwardRef for them at each start-up (tests/test_import_cost.py);
+# the names render.py defines are quoted (it imports this module: no cycle at run time).
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
@@ -114,12 +115,12 @@ def _render_sourced(kind: str, profile: Profile) -> list[RenderedFile]:
     ]
 
 
-def render_sysv(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_sysv(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """``etc/oomcfg/sysv/NAME.sh``: a fragment the LSB init script sources before it starts."""
     return _render_sourced("sysv", profile)
 
 
-def render_openrc(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_openrc(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """``etc/conf.d/NAME``: openrc-run sources it in the shell that then starts the daemon."""
     return _render_sourced("openrc", profile)
 
@@ -129,7 +130,7 @@ def upstart_score(score: int) -> str:
     return "never" if score == UPSTART_NEVER else str(score)
 
 
-def render_upstart(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_upstart(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """``etc/init/NAME.override``: its ``oom score`` stanza replaces the job's own."""
     tpl = template("init/upstart.override.j2")
     return [
@@ -159,7 +160,7 @@ def _runit_file(job: Job) -> RenderedFile:
     return _file(job, "runit", path, text, mode=0o755)
 
 
-def render_runit(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_runit(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """``etc/sv/NAME/run`` (0755): sets the score, then ``exec``s ``init.command``."""
     return [_runit_file(job) for job in target_jobs("runit", profile, need_command=True)]
 
@@ -223,7 +224,7 @@ def _supervisord_file(job: Job) -> RenderedFile:
     return _file(job, "supervisord", path, text)
 
 
-def render_supervisord(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_supervisord(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """``etc/supervisor/conf.d/NAME.conf``: ``[program:NAME]`` with a choom-wrapped command."""
     jobs = target_jobs("supervisord", profile, need_command=True, check=_check_supervisor)
     return [_supervisord_file(job) for job in jobs]
@@ -280,7 +281,7 @@ def _compose_entry(cand: Candidate, problems: Problems) -> ComposeEntry | None:
 
 
 def _note_skipped(entry: ComposeEntry, cand: Candidate, problems: Problems,
-                  options: RenderOptions) -> None:
+                  options: "RenderOptions") -> None:
     """Say (OC088) that a memory.max compose cannot express was left out."""
     options.notes.append(Diagnostic(
         "OC088", f"compose has no equivalent of memory.max {entry.mem_skipped}: mem_limit "
@@ -289,7 +290,7 @@ def _note_skipped(entry: ComposeEntry, cand: Candidate, problems: Problems,
         slug="compose-mem-limit-omitted"))
 
 
-def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFile]:
+def render_compose(profile: Profile, options: "RenderOptions") -> list[RenderedFile]:
     """One override file with ``oom_score_adj`` (and ``mem_limit``) per compose service."""
     problems = Problems(profile)
     found = [cand for cand in candidates(profile, problems, named=False)
@@ -316,7 +317,7 @@ def render_compose(profile: Profile, options: RenderOptions) -> list[RenderedFil
 
 
 #: Target name -> render function; ``oomcfg.render`` merges this into its ``TARGETS``.
-INIT_TARGETS: Mapping[str, Target] = {
+INIT_TARGETS: Mapping[str, "Target"] = {
     "sysv": render_sysv,
     "openrc": render_openrc,
     "upstart": render_upstart,
