@@ -20,7 +20,6 @@ the legacy ``oom_adj`` file is never written.
 # No ``from __future__ import annotations``: ComposeEntry's fields stay objects, so
 # typing compiles no ForwardRef for them at each start-up (tests/test_import_cost.py);
 # the names render.py defines are quoted (it imports this module: no cycle at run time).
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -251,6 +250,8 @@ class ComposeEntry(NamedTuple):
     @property
     def key(self) -> str:
         """The YAML key, JSON-quoted: ``no``, ``1.0`` or ``null`` stay strings."""
+        import json  # noqa: PLC0415 - the compose target only, not every render
+
         return json.dumps(self.name)
 
     def values(self) -> dict[str, int]:

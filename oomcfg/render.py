@@ -20,7 +20,6 @@ that is a bug in oomcfg and :class:`RenderInvariantError` stops the run.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import cache, partial
@@ -30,6 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from oomcfg import jsontext as json  # json.dumps, importing json on first use (start-up)
 from oomcfg.diagnostics import Diagnostic, Severity
 from oomcfg.errors import ExitCode, InputError, OomcfgError
 from oomcfg.initscripts import INIT_TARGETS

@@ -28,8 +28,6 @@ sets nothing is not mistaken for one that wrote files somewhere.
 # No ``from __future__ import annotations``: typing turns every string field
 # annotation of a named tuple into a compiled ForwardRef at each start-up
 # (tests/test_import_cost.py).
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -48,6 +46,8 @@ def parse_only(values: Sequence[str] | None) -> list[str] | None:
 
 def manifest(files: Sequence[RenderedFile]) -> list[dict[str, object]]:
     """The JSON manifest entries for ``files``."""
+    import hashlib  # noqa: PLC0415 - --format json only; OpenSSL is ~5 ms of every render
+
     return [
         {
             "path": f.path,
@@ -127,6 +127,8 @@ def _emit(profile: Profile, result: RenderResult, request: RenderRequest, out: T
         if not request.json_format:
             out.write(f"wrote {count} file(s) under {request.out_dir}\n")
     if request.json_format:
+        import json  # noqa: PLC0415 - see manifest()
+
         json.dump(manifest(result.files), out, indent=2)
         out.write("\n")
     elif request.out_dir is None:

@@ -81,6 +81,34 @@ def test_a_systemd_render_compiles_no_rare_pattern_and_loads_no_shlex(tmp_path: 
     assert compiled == set()
     assert "oomcfg.initscripts" in modules  # registered its targets...
     assert "shlex" not in modules  # ...but quoted no shell word
+    # The manifest's JSON and sha256 are --format json's; quoting a file name in a
+    # header needs json only for names that are not plain printable ASCII.
+    assert modules & {"json", "hashlib", "_hashlib", "jinja2"} == set()
+
+
+def test_a_json_render_loads_json_and_hashlib_and_quotes_as_json(tmp_path: Path) -> None:
+    profile = tmp_path / "caf\u00e9.yaml"  # named in every header: quoted by json.dumps
+    profile.write_text("oomcfg: 1\nservices:\n  web: {unit: web.service, oom_score_adj: 1}\n")
+    code, _, modules = run("render", "--format", "json", str(profile))
+    assert code == 0
+    assert {"json", "hashlib"} <= modules
+    out = subprocess.run(
+        [sys.executable, "-m", "oomcfg", "render", str(profile)],
+        capture_output=True, text=True, check=True, cwd=REPO, timeout=60,
+    ).stdout  # fmt: skip
+    assert '"caf\\u00e9.yaml"' in out  # render.quoted fell back to json.dumps
+
+
+TEXTS = ["plain", "caf\u00e9", 'a"b', "back\\slash", "tab\there", "\u2028"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_jsontext_dumps_is_json_dumps(text: str) -> None:
+    import json
+
+    from oomcfg import jsontext
+
+    assert jsontext.dumps(text) == json.dumps(text)
 
 
 def test_an_init_render_compiles_the_patterns_it_uses(tmp_path: Path) -> None:
