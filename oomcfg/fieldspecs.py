@@ -8,8 +8,9 @@ from: systemd.resource-control(5) for sizes, systemd's ``unit_name_is_valid``
 may contain.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import re
 from collections.abc import Sequence
 from typing import NamedTuple

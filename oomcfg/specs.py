@@ -21,8 +21,9 @@ belongs is an error that suggests quoting, and strings carry no control
 characters or trailing backslash (either would change what systemd reads).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import difflib
 import re
 from abc import ABC, abstractmethod

@@ -130,7 +130,7 @@ EAGER_ANNOTATIONS = [
     "oomcfg.model", "oomcfg.diagnostics", "oomcfg.yamlnodes", "oomcfg.units",
     "oomcfg.initjobs", "oomcfg.sysctls", "oomcfg.render_cmd", "oomcfg.liveparse",
     "oomcfg.findings", "oomcfg.filestate", "oomcfg.initmatch", "oomcfg.sysctld",
-    "oomcfg.validate_cmd", "oomcfg.initscripts",
+    "oomcfg.validate_cmd", "oomcfg.initscripts", "oomcfg.specs", "oomcfg.fieldspecs",
 ]  # fmt: skip
 
 
