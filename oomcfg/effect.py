@@ -19,7 +19,6 @@ Three steps, each reporting per item what happened and why it failed:
 from __future__ import annotations
 
 import errno
-import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -185,6 +184,8 @@ def restart_hint(services: Sequence[Service], shown: int = 20) -> str:
     reaches every unit of its type: ``systemctl restart '*.service'`` would
     take sshd and dbus down with the rest, so that one is named, not globbed.
     """
+    import shlex  # noqa: PLC0415 - only apply --no-live prints this hint (start-up)
+
     from oomcfg.instances import instance_pattern  # noqa: PLC0415
 
     wanted = adjustable(services)

@@ -151,3 +151,13 @@ def test_named_tuple_fields_are_annotated_with_objects(name: str) -> None:
     ]
     assert strings == []
 
+
+
+def test_an_apply_to_a_root_loads_no_shlex(tmp_path: Path) -> None:
+    # shlex quotes the units of apply --no-live's restart hint, and nothing else.
+    root = tmp_path / "root"
+    root.mkdir()
+    code, _, modules = run("apply", "web-frontend", "--root", str(root), "--dry-run")
+    assert code == 0
+    assert "oomcfg.effect" in modules
+    assert "shlex" not in modules
