@@ -174,3 +174,16 @@ def test_render_of_common_shapes_never_imports_jinja() -> None:
     count, imported = done.stdout.split()
     assert int(count) > 3
     assert imported == "False"
+
+
+def test_a_shape_outside_the_snapshot_is_rendered_by_jinja_then_learned(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 sysctl keys: no snapshot pattern, so Jinja renders it and teaches its pattern."""
+    monkeypatch.setattr(templating, "_PATTERNS", {})
+    args = (MARKER, '"p.yaml"')
+    key = ("sysctl.conf.j2", "sysctl", 2, 40, 3)
+    assert templating.snapshot_pattern(key) is None
+    for run in range(2):
+        rows = [("-" if i % 2 else "", f"vm.k{i}", f"{{{run}}}{i}") for i in range(40)]
+        assert call_macro("sysctl.conf.j2", "sysctl", args, rows) == _sysctl(*args, rows)
+    assert isinstance(templating._PATTERNS[key], str)
