@@ -33,7 +33,15 @@ from oomcfg.errors import EnvironmentProblem, ExitCode
 from oomcfg.gcpause import paused_gc
 from oomcfg.host import Host
 from oomcfg.model import SYSCTL_FILE, RenderedFile, Service
-from oomcfg.plan import GENERATIONS_DIR, MANIFEST_PATH, Change, Manifest, Plan, plan
+from oomcfg.plan import (
+    GENERATIONS_DIR,
+    MANIFEST_PATH,
+    Change,
+    Manifest,
+    Plan,
+    plan,
+    plan_unchanged,
+)
 from oomcfg.transaction import Transaction, Write
 
 #: Generation records kept for ``rollback`` (older ones are pruned after an apply).
@@ -132,6 +140,12 @@ def plan_on(
 ) -> Plan:
     """Read the manifest and every relevant path once, then plan (pure).
 
+    The rendered paths are read first, and when they and the manifest's
+    bytes prove nothing changed (:func:`~oomcfg.plan.plan_unchanged`) that
+    is the plan, without parsing the manifest. Otherwise the manifest is
+    parsed (exit 4 if it is corrupt), the paths only it names are read too,
+    and :func:`~oomcfg.plan.plan` decides.
+
     The cyclic garbage collector is paused meanwhile: this builds several
     acyclic objects per file (manifest entries, file states, changes), and at
     10,000 files the collections they trigger cost 15-20 ms for nothing.
@@ -144,31 +158,31 @@ def plan_on(
     command can afford (the loader makes the same trade).
     """
     with paused_gc():
-        manifest = read_manifest(host)
-        current = host.read_states(_paths_to_read(rendered, manifest))
+        text = read_record_bytes(host, MANIFEST_PATH)
+        # Read in render's order, the order both planners walk them: each file's
+        # state then sits next to the previous one in memory (performance.md P6:
+        # ~10 ms of 40 for reading and planning 10,000 files, against hash order).
+        current = host.read_states([f.path for f in rendered])
+        if text is not None:
+            unchanged = plan_unchanged(rendered, current, text)
+            if unchanged is not None:
+                return unchanged
+        manifest = parse_manifest(host, text)
+        current.update(host.read_states([p for p in manifest.files if p not in current]))
         return plan(rendered, current, manifest, force=force, kinds=kinds)
-
-
-def _paths_to_read(rendered: Sequence[RenderedFile], manifest: Manifest) -> list[str]:
-    """Every rendered path in render's order, then the manifest's other paths.
-
-    In the order :func:`~oomcfg.plan.plan` walks them: each file's state is
-    then allocated next to the previous one, and the plan reads them
-    sequentially instead of all over the heap (performance.md P6: ~10 ms of
-    40 for reading and planning 10,000 files, against a set's hash order).
-    """
-    produced = [f.path for f in rendered]
-    seen = set(produced)  # a set: no O(n^2) scan of the manifest
-    return produced + [path for path in manifest.files if path not in seen]
 
 
 def read_manifest(host: Host) -> Manifest:
     """The manifest under the root; empty when there is none; exit 4 when it is corrupt."""
-    text = read_record_text(host, MANIFEST_PATH)
-    if text is None:
+    return parse_manifest(host, read_record_bytes(host, MANIFEST_PATH))
+
+
+def parse_manifest(host: Host, data: bytes | None) -> Manifest:
+    """The manifest from its file's bytes (None: no file, nothing owned); exit 4 if corrupt."""
+    if data is None:
         return Manifest()
     try:
-        return Manifest.from_data(json.loads(text))
+        return Manifest.from_data(json.loads(data.decode("utf-8", "replace")))
     except (ValueError, KeyError, TypeError) as err:
         raise EnvironmentProblem(
             f"{host.path(MANIFEST_PATH)} is not a valid oomcfg manifest ({err}); "
@@ -177,7 +191,13 @@ def read_manifest(host: Host) -> Manifest:
 
 
 def read_record_text(host: Host, rel: str) -> str | None:
-    """The text of one of oomcfg's own records (manifest, generation record); None if absent.
+    """The text of one of oomcfg's own records (manifest, generation record); None if absent."""
+    data = read_record_bytes(host, rel)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def read_record_bytes(host: Host, rel: str) -> bytes | None:
+    """The bytes of one of oomcfg's own records (manifest, generation record); None if absent.
 
     Read like any target (:meth:`Host.read_state`: ``O_NOFOLLOW | O_NONBLOCK``,
     then fstat), so a directory, FIFO, device or symlink planted there is
@@ -194,7 +214,7 @@ def read_record_text(host: Host, rel: str) -> str | None:
             f"{host.path(rel)} is {what}; oomcfg keeps its records in regular files: "
             "move it away and check who put it there (nothing was written)"
         )
-    return state.content.decode("utf-8", "replace")
+    return state.content
 
 
 def refuse_unsafe(host: Host, the_plan: Plan) -> None:

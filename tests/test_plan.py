@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+import oomcfg.plan
 from oomcfg.model import MARKER, RenderedFile
-from oomcfg.plan import FileState, Manifest, ManifestEntry, plan, sha256
+from oomcfg.plan import FileState, Manifest, ManifestEntry, plan, plan_unchanged, sha256
 
 DROPIN = "etc/systemd/system/web.service.d/50-oomcfg.conf"
 SYSCTL = "etc/sysctl.d/90-oomcfg.conf"
@@ -226,3 +227,99 @@ def test_a_corrupt_version_2_manifest_is_refused_not_half_trusted(files: object)
 def test_a_manifest_generation_must_be_an_integer() -> None:
     with pytest.raises(TypeError, match="generation"):
         Manifest.from_data({"version": 2, "generation": "1", "files": []})
+
+
+# ------------------------------------------------------------ plan_unchanged
+def manifest_bytes(m: Manifest) -> bytes:
+    return m.to_json().encode()
+
+
+def test_plan_unchanged_is_the_full_planners_answer_for_an_unchanged_root() -> None:
+    files = [sysctl(), dropin()]
+    current = {f.path: on_disk(f) for f in files}
+    m = owned(*files, generation=4)
+    fast = plan_unchanged(files, current, manifest_bytes(m))
+    assert fast is not None
+    assert fast == plan(files, current, m)
+    assert fast.is_noop and fast.manifest.generation == 4
+    assert fast.changes[0].new is fast.changes[0].old  # one copy of the bytes
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        FileState(DROPIN, "file", dropin().content.encode()[:-1], 0o644),  # truncated
+        FileState(DROPIN, "file", dropin().content.encode().replace(b"5", b"7"), 0o644),
+        FileState(DROPIN, "file", dropin().content.encode(), 0o600),
+        FileState(DROPIN, "symlink"),
+        FileState(DROPIN, "other", None, 0o644),  # a FIFO, a device, a directory
+        FileState(DROPIN, "missing"),
+    ],
+)
+def test_plan_unchanged_declines_any_file_that_differs(state: FileState) -> None:
+    files = [sysctl(), dropin()]
+    current = {SYSCTL: on_disk(sysctl()), DROPIN: state}
+    assert plan_unchanged(files, current, manifest_bytes(owned(*files))) is None
+
+
+def test_plan_unchanged_declines_any_manifest_but_the_one_it_would_write() -> None:
+    files = [sysctl(), dropin()]
+    current = {f.path: on_disk(f) for f in files}
+    exact = owned(*files, generation=2)
+    other = dropin(path="etc/systemd/system/db.service.d/50-oomcfg.conf")
+    stale = Manifest(2, {**exact.files, DROPIN: exact.files[DROPIN]._replace(sha256="0" * 64)})
+    declined = [
+        owned(*files, other, generation=2).to_json(),  # owns one more: a removal
+        owned(sysctl(), generation=2).to_json(),  # owns one less
+        stale.to_json(),  # a digest that does not name the bytes on disk
+        exact.to_json().replace("generation\": 2", "generation\": 02"),
+        exact.to_json().replace(", ", ","),  # the same rows, laid out otherwise
+        json.dumps(exact.to_data()),
+        json.dumps({"version": 1, "generation": 2, "files": {}}),
+        "",
+    ]
+    for text in declined:
+        assert plan_unchanged(files, current, text.encode()) is None, text
+    assert plan_unchanged([], {}, Manifest().to_json().encode()) is None
+
+
+# ------------------------------------------------------------ manifest text
+TRICKY = [
+    'etc/systemd/system/a"b.service.d/50-oomcfg.conf',
+    "etc/systemd/system/a\\x2db.service.d/50-oomcfg.conf",
+    "etc/systemd/system/tab\there.service.d/50-oomcfg.conf",
+    "etc/systemd/system/new\nline.service.d/50-oomcfg.conf",
+    "etc/systemd/system/caf\u00e9.service.d/50-oomcfg.conf",
+    "etc/systemd/system/del\x7f.service.d/50-oomcfg.conf",
+]
+
+
+@pytest.mark.parametrize("path", TRICKY)
+def test_manifest_rows_are_exactly_json_dumps_rows_for_any_string(path: str) -> None:
+    entries = {
+        path: ManifestEntry("ab" * 32, 0o644, "systemd", "x.service"),
+        SYSCTL: ManifestEntry("cd" * 32, 0o600, "sysctl", None),
+        DROPIN: ManifestEntry("ef" * 32, 0o644, "systemd", path.split("/")[-2][:-2]),
+    }
+    m = Manifest(3, entries)
+    rows = [json.dumps([p, *entries[p]]) for p in sorted(entries)]
+    head = '{"version": 2, "generation": 3, "files": [\n'
+    assert m.to_json() == head + ",\n".join(rows) + "\n]}\n"
+    assert Manifest.from_data(json.loads(m.to_json())) == m
+
+
+def test_manifest_rows_with_a_bool_mode_are_still_json() -> None:
+    m = Manifest(1, {DROPIN: ManifestEntry("ab" * 32, True, "systemd", None)})
+    assert json.loads(m.to_json())["files"] == [[DROPIN, "ab" * 32, True, "systemd", None]]
+
+
+def test_plain_manifest_rows_are_formatted_without_json_dumps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = owned(dropin(), sysctl(), generation=7).to_json()
+
+    def refuse(*_args: object, **_kwargs: object) -> str:
+        raise AssertionError("json.dumps called for a plain row")
+
+    monkeypatch.setattr(oomcfg.plan.json, "dumps", refuse)
+    assert owned(dropin(), sysctl(), generation=7).to_json() == expected
