@@ -56,7 +56,7 @@ SYNTAX_CODES = {
 }
 _add = partial(add_problem, codes=SYNTAX_CODES)
 GLOB_CHARS = frozenset("*?[")
-_SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE = LazyPattern("[\udc80-\udcff]")  # compiled for a non-ASCII line only
 _KEY_COMPONENT = re.compile(r"[A-Za-z0-9_\-:+@*?\[\]!/]+")  # "/" only inside a swapped name
 _TRAILING_COMMENT = re.compile(r"\s[#;]")
 _SWAP = str.maketrans("/.", "./")
@@ -126,7 +126,7 @@ def _parse_line(raw: str, where: Position, diags: list[Diagnostic]) -> SysctlEnt
 
 def _clean(stripped: str, raw: str, pos: Position, diags: list[Diagnostic]) -> bool:
     """Reject lines with undecodable bytes or control characters (binary junk)."""
-    if _SURROGATE.search(stripped):
+    if not stripped.isascii() and _SURROGATE.search(stripped):
         _add(diags, "utf8", pos, "line is not valid UTF-8")
         return False
     bad = next((c for c in stripped if ord(c) < 32 and c != "\t"), None)

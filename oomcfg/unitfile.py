@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
+from oomcfg.lazyre import LazyPattern
 from oomcfg.linediag import add_problem, capped
 
 COMMENT_CHARS = "#;"  # systemd.syntax(7): "#" and ";" start a comment line
@@ -69,7 +70,8 @@ SYNTAX_CODES = {
     "dangling": ("OC207", "unit-dangling-continuation"),
 }
 _add = partial(add_problem, codes=SYNTAX_CODES)
-_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+#: Bytes that were not UTF-8 (surrogateescape); compiled for a non-ASCII line only.
+_SURROGATE = LazyPattern("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ def parse_unit_text(text: str, path: str) -> UnitFileParse:
         if not stripped:
             continue
         pos = Position(path, logical.line, col)
-        if _SURROGATE.search(stripped):
+        if not stripped.isascii() and _SURROGATE.search(stripped):
             _add(diags, "utf8", pos, "line is not valid UTF-8; systemd ignores it")
             continue
         if stripped.startswith("["):

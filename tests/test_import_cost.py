@@ -161,3 +161,29 @@ def test_an_apply_to_a_root_loads_no_shlex(tmp_path: Path) -> None:
     assert code == 0
     assert "oomcfg.effect" in modules
     assert "shlex" not in modules
+
+
+def test_the_ascii_control_class_is_the_full_class_cut_to_ascii() -> None:
+    from oomcfg import yamlbytes
+
+    for code in range(128):
+        char = chr(code)
+        full = yamlbytes._CONTROL.fullmatch(char)
+        assert (code, full is None) == (code, yamlbytes._ASCII_CONTROL.fullmatch(char) is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("a: 1\n", []), ("a: \x07\n", [(1, 4)]), ("a: \u00e9\x80\n\x85b: \x1b\n", [(1, 5), (3, 4)])],
+)
+def test_check_text_reports_control_characters_ascii_or_not(
+    text: str, found: list[tuple[int, int]]
+) -> None:
+    # NEL (U+0085) is a line break to libyaml, so the second finding is on line 3.
+    from oomcfg.diagnostics import Diagnostic
+    from oomcfg.yamlbytes import check_text
+
+    diags: list[Diagnostic] = []
+    assert check_text(text, "p.yaml", diags) is (not found)
+    assert [(d.pos.line, d.pos.col) for d in diags if d.pos] == found
+    assert all(d.code == "OC003" for d in diags)
