@@ -16,12 +16,13 @@ has to break)::
 ``line``/``col`` are 1-based; 0 means "the whole file".
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 from oomcfg import __version__
@@ -33,8 +34,7 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-@dataclass(frozen=True, slots=True)
-class RuleDoc:
+class RuleDoc(NamedTuple):
     """What a code means: SARIF rule metadata and ``oomcfg rules`` output."""
 
     code: str
@@ -44,8 +44,7 @@ class RuleDoc:
     doc: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """What was looked at besides the findings."""
 
     files: int = 0

@@ -24,14 +24,15 @@ directories, read-only, and takes the listing as a callback so tests and the
 host seam (``oomcfg.host``) can supply their own.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.lazyre import LazyPattern
@@ -74,8 +75,7 @@ _add = partial(add_problem, codes=SYNTAX_CODES)
 _SURROGATE = LazyPattern("[\udc80-\udcff]")
 
 
-@dataclass(frozen=True, slots=True)
-class UnitEntry:
+class UnitEntry(NamedTuple):
     """One ``Key=Value`` assignment; ``line``/``col`` point at the key."""
 
     section: str
@@ -86,8 +86,7 @@ class UnitEntry:
     col: int
 
 
-@dataclass(frozen=True, slots=True)
-class UnitFileParse:
+class UnitFileParse(NamedTuple):
     """Everything systemd would take from one file, plus what it would ignore."""
 
     path: str
@@ -100,8 +99,7 @@ class UnitFileParse:
         return effective((self,), section, key)
 
 
-@dataclass(frozen=True, slots=True)
-class _Logical:
+class _Logical(NamedTuple):
     """A logical line: continuation lines joined; position of its first character."""
 
     text: str

@@ -131,6 +131,8 @@ EAGER_ANNOTATIONS = [
     "oomcfg.initjobs", "oomcfg.sysctls", "oomcfg.render_cmd", "oomcfg.liveparse",
     "oomcfg.findings", "oomcfg.filestate", "oomcfg.initmatch", "oomcfg.sysctld",
     "oomcfg.validate_cmd", "oomcfg.initscripts", "oomcfg.specs", "oomcfg.fieldspecs",
+    "oomcfg.unitfile", "oomcfg.report", "oomcfg.lint.inputs", "oomcfg.lint.engine",
+    "oomcfg.lint.config",
 ]  # fmt: skip
 
 

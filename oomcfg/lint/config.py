@@ -15,12 +15,14 @@ It is read with the same strict YAML reader as profiles (YAML 1.2 meanings,
 no duplicate keys), and every mistake in it is reported with its position.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.lint import RULE_BY_CODE, find_rule
@@ -50,8 +52,7 @@ def configurable(code: str) -> bool:
     return code == UNUSED_CODE or code in RULE_BY_CODE
 
 
-@dataclass(frozen=True, slots=True)
-class Ignore:
+class Ignore(NamedTuple):
     """Globs (relative to the config's directory) and the codes they silence (empty: all)."""
 
     globs: tuple[str, ...]

@@ -15,11 +15,13 @@ Nothing here writes anything; the CLI prints :class:`LintResult` through
 :mod:`oomcfg.report`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.errors import ExitCode
@@ -36,8 +38,7 @@ _LOADER_UNREADABLE = "OC013"  # oomcfg.yamlload: the profile cannot be read
 _LOADER_UNREADABLE_PREFIX = "cannot read file: "  # ... then the OS's reason
 
 
-@dataclass(frozen=True, slots=True)
-class LintOptions:
+class LintOptions(NamedTuple):
     """What the command line says: target systemd version, explicit config, strictness."""
 
     systemd_version: int | None = None

@@ -6,11 +6,12 @@ with every drop-in that applies to it in systemd's order, and the sysctl files
 in the order they are applied. Rules only ever see these parsed values.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing turns every string field
+# annotation of a named tuple into a compiled ForwardRef at each start-up
+# (tests/test_import_cost.py).
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from oomcfg.diagnostics import Diagnostic
 from oomcfg.lint.rule import SysctlFile, UnitFile, UnitGroup
@@ -27,8 +28,7 @@ from oomcfg.unitfile import (
 MAX_FILE_BYTES = 4 << 20  # far beyond any real unit or sysctl file
 
 
-@dataclass(frozen=True, slots=True)
-class ReadResult:
+class ReadResult(NamedTuple):
     """A file's text, or why it could not be read."""
 
     text: str | None

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position, Severity
 from oomcfg.sysctld import SysctlEntry
@@ -32,15 +31,13 @@ if TYPE_CHECKING:
     from oomcfg.lint.view import PolicyView
 
 
-@dataclass(frozen=True, slots=True)
-class LintContext:
+class LintContext(NamedTuple):
     """Options that change what a rule reports; ``systemd_version`` None means "current"."""
 
     systemd_version: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class UnitFile:
+class UnitFile(NamedTuple):
     """One parsed unit file or drop-in and what its location says about it.
 
     ``unit`` is the unit (or template, prefix, or bare type) it belongs to: the
@@ -60,8 +57,7 @@ class UnitFile:
         return self.parse.path
 
 
-@dataclass(frozen=True, slots=True)
-class UnitGroup:
+class UnitGroup(NamedTuple):
     """A unit and every fragment that applies to it, in systemd's order."""
 
     unit: str
@@ -75,8 +71,7 @@ class UnitGroup:
                 yield fragment, entry
 
 
-@dataclass(frozen=True, slots=True)
-class SysctlFile:
+class SysctlFile(NamedTuple):
     """One parsed sysctl.d file; ``managed`` marks oomcfg's own."""
 
     path: str
