@@ -103,12 +103,13 @@ TEXTS = ["plain", "caf\u00e9", 'a"b', "back\\slash", "tab\there", "\u2028"]
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_jsontext_dumps_is_json_dumps(text: str) -> None:
+def test_quoted_is_json_dumps(text: str) -> None:
+    """The shortcut for plain names and the json fallback give json.dumps's text."""
     import json
 
-    from oomcfg import jsontext
+    from oomcfg.render import quoted
 
-    assert jsontext.dumps(text) == json.dumps(text)
+    assert quoted(text) == json.dumps(text)
 
 
 def test_an_init_render_compiles_the_patterns_it_uses(tmp_path: Path) -> None:
