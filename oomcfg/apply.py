@@ -262,7 +262,7 @@ def _write_for(change: Change) -> Write:
 def manifest_write(host: Host, manifest: Manifest) -> Write:
     """The manifest's new text as a transaction step (old bytes kept for undo)."""
     state = host.read_state(MANIFEST_PATH)
-    return Write(MANIFEST_PATH, manifest.to_json().encode(), 0o644, state.content, state.mode)
+    return Write(MANIFEST_PATH, manifest.to_bytes(), 0o644, state.content, state.mode)
 
 
 def _record_write(host: Host, the_plan: Plan) -> Write:

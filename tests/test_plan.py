@@ -323,3 +323,26 @@ def test_plain_manifest_rows_are_formatted_without_json_dumps(
 
     monkeypatch.setattr(oomcfg.plan.json, "dumps", refuse)
     assert owned(dropin(), sysctl(), generation=7).to_json() == expected
+
+
+def many_dropins(n: int) -> list[RenderedFile]:
+    return [dropin(i, f"etc/systemd/system/s{i:05d}.service.d/50-oomcfg.conf") for i in range(n)]
+
+
+def test_a_manifest_of_many_pieces_is_the_same_text_and_each_piece_is_checked() -> None:
+    # More rows than one formatted piece holds, with a row that needs escaping
+    # in the middle piece only: the text is still json.dumps's, row for row.
+    files = [*many_dropins(1100), sysctl()]
+    m = owned(*files, generation=9)
+    odd = 'etc/systemd/system/s00600"x.service.d/50-oomcfg.conf'
+    m.files[odd] = ManifestEntry("ab" * 32, 0o644, "systemd", None)  # type: ignore[index]
+    rows = [json.dumps([p, *m.files[p]]) for p in sorted(m.files)]
+    head = '{"version": 2, "generation": 9, "files": [\n'
+    assert m.to_json() == head + ",\n".join(rows) + "\n]}\n"
+
+    current = {f.path: on_disk(f) for f in files}
+    text = owned(*files, generation=9).to_bytes()
+    assert plan_unchanged(files, current, text) == plan(files, current, owned(*files, generation=9))
+    last = files[-2]  # in the last piece of rows
+    digest = sha256(last.content.encode()).encode()
+    assert plan_unchanged(files, current, text.replace(digest, b"0" * 64)) is None
