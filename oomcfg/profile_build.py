@@ -65,8 +65,12 @@ _PRESSURE, _PRESSURE_LIMIT = ("managed_oom", "memory_pressure"), ("managed_oom",
 
 
 def check_service(name: str, fields: Flat, anchor: Position | None,
-                  diags: list[Diagnostic]) -> bool:
-    """The merged-profile rules for one service; True when it can be built."""
+                  diags: list[Diagnostic], units: dict[str, tuple[str, Position]]) -> bool:
+    """The merged-profile rules for one service; True when its own rules hold.
+
+    ``units`` maps each unit named so far to its first service (OC044). The
+    caller still builds nothing unless every leaf is valid (no ``INVALID``).
+    """
     unit_leaf = fields.get(_UNIT)
     if unit_leaf is None:
         _error(diags, "OC021", anchor, f"service {name!r} has no 'unit'",
@@ -76,6 +80,10 @@ def check_service(name: str, fields: Flat, anchor: Position | None,
     if unit is INVALID or not isinstance(unit, str):
         return False
     before = len(diags)
+    first = units.setdefault(unit, (name, unit_pos))
+    if first[0] != name:
+        _error(diags, "OC044", unit_pos, f"unit {unit!r} of service {name!r} is already "
+               f"used by service {first[0]!r} at {first[1]}", "keep one service per unit")
     scope_leaf = fields.get(_SCOPE)
     scope = scope_leaf[0] if scope_leaf else "unit"
     if scope is not INVALID:
@@ -85,7 +93,7 @@ def check_service(name: str, fields: Flat, anchor: Position | None,
     if unit_type(unit) not in _ACCEPTS_ALL:
         _check_unit_type(name, unit, fields, diags)
     _check_pressure_limit(fields, diags)
-    return len(diags) == before and all(v is not INVALID for v, _ in fields.values())
+    return len(diags) == before
 
 
 def _scope_problem(unit: str, scope: Scope) -> str | None:
@@ -121,19 +129,6 @@ def _check_pressure_limit(fields: Flat, diags: list[Diagnostic]) -> None:
                "set 'memory_pressure: kill' or remove the limit")
 
 
-def check_unique_units(services: Mapping[str, Flat], diags: list[Diagnostic]) -> None:
-    """OC044: two services must not name one unit (their drop-ins would collide)."""
-    seen: dict[str, tuple[str, Position]] = {}
-    for name, fields in services.items():
-        leaf = fields.get(_UNIT)
-        if leaf is None or not isinstance(leaf[0], str):
-            continue
-        first = seen.setdefault(leaf[0], (name, leaf[1]))
-        if first[0] != name:
-            _error(diags, "OC044", leaf[1], f"unit {leaf[0]!r} of service {name!r} is already "
-                   f"used by service {first[0]!r} at {first[1]}", "keep one service per unit")
-
-
 #: The fields of a service directly below it, then each group's fields in record order.
 _TOP = ("unit", "scope", "tier", "oom_score_adj", "oom_policy")
 _GROUPS = (("memory", Memory), ("managed_oom", ManagedOOM), ("init", InitSpec))
@@ -157,8 +152,8 @@ _UNSET_MEMORY, _UNSET_MANAGED, _UNSET_INIT = ([None] * len(r._fields) for _, r i
 _make = tuple.__new__
 
 
-def build_service(name: str, fields: Flat) -> Service:
-    """A :class:`Service` from already checked leaves (no INVALID among them).
+def build_service(name: str, fields: Flat) -> Service | None:
+    """A :class:`Service` from checked leaves, or None when one of them is INVALID.
 
     Each leaf goes to its slot of one list (:data:`_SLOTS`, made from the
     records' own field lists), and each record is a slice of it: no dict per
@@ -167,8 +162,10 @@ def build_service(name: str, fields: Flat) -> Service:
     """
     values: list[Any] = [None] * len(_SLOTS)
     slots = _SLOTS
-    for path, leaf in fields.items():
-        values[slots[path]] = leaf[0]
+    for path, (value, _) in fields.items():
+        if value is INVALID:  # its diagnostic is already out; nothing can be built
+            return None
+        values[slots[path]] = value
     unit, scope, tier, adj, policy = values[:5]
     score, source, tier_value = _score(tier, adj)
     memory, managed, init = values[_MEMORY], values[_MANAGED], values[_INIT]
@@ -257,10 +254,17 @@ def build_profile(merged: Flat, services: Mapping[str, Flat],
     ``services`` each service's leaves by their path below it, in the order
     the services were first named.
     """
-    buildable = {name: check_service(name, fields, anchors.get(("services", name)), diags)
-                 for name, fields in services.items()}
-    check_unique_units(services, diags)
-    if any(d.severity == "error" for d in diags) or not all(buildable.values()):
+    built: dict[str, Service] = {}
+    units: dict[str, tuple[str, Position]] = {}
+    buildable = True
+    for name, fields in services.items():  # one pass: check, then build while all is well
+        ok = check_service(name, fields, anchors.get(("services", name)), diags, units)
+        service = build_service(name, fields) if ok else None
+        if service is None:
+            buildable = False
+        elif buildable:
+            built[name] = service
+    if not buildable or any(d.severity == "error" for d in diags):
         return None
     description = merged.get(("description",), ("", None))[0]
     sysctl: dict[str, SysctlSetting] = {
@@ -268,6 +272,6 @@ def build_profile(merged: Flat, services: Mapping[str, Flat],
     }
     return Profile(
         version=1, description=str(description), sources=sources, sysctl=sysctl,
-        services={name: build_service(name, f) for name, f in services.items()},
+        services=built,
         origins=LazyOrigins(merged, services),
     )
