@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from oomcfg.errors import EnvironmentProblem, ExitCode
+from oomcfg.filestate import FileState
 from oomcfg.host import CommandFailed, Host, KernelWriteError, LockTimeout, UnsafePath
 
 
@@ -381,3 +382,23 @@ def test_a_directory_whose_mode_cannot_be_set_is_not_left_behind(
     with pytest.raises(OSError, match="Input/output error"):
         Host(tmp_path).make_dir("etc")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_read_states_through_a_root_that_is_missing_or_a_link_answers_as_read_state(
+    tmp_path: Path,
+) -> None:
+    # The batch read opens paths relative to a descriptor of the root; a root
+    # reached through a symlink, or one that does not exist, reads as before.
+    real = tmp_path / "real"
+    write(real / "etc/sysctl.d/90-oomcfg.conf", "s")
+    (real / "etc/sysctl.d/90-oomcfg.conf").chmod(0o640)
+    os.mkfifo(real / "etc/fifo")
+    (tmp_path / "link").symlink_to(real)
+    rels = ["etc/sysctl.d/90-oomcfg.conf", "etc/fifo", "etc/none", "/etc/sysctl.d/90-oomcfg.conf"]
+    for root in (tmp_path / "link", tmp_path / "gone"):
+        host = Host(root)
+        assert host.read_states(rels) == {rel: host.read_state(rel) for rel in rels}
+    linked = Host(tmp_path / "link").read_states(rels)
+    assert linked["etc/sysctl.d/90-oomcfg.conf"] == FileState(rels[0], "file", b"s", 0o640)
+    assert linked["etc/fifo"].kind == "other"
+    assert {s.kind for s in Host(tmp_path / "gone").read_states(rels).values()} == {"missing"}
