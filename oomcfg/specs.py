@@ -27,7 +27,7 @@ characters or trailing backslash (either would change what systemd reads).
 import difflib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
 from oomcfg.diagnostics import Diagnostic, Position
@@ -245,6 +245,11 @@ def mapping(node: YNode, label: str | Path, ctx: Ctx) -> YMap | None:
     return None
 
 
+#: walk()'s plan for one key: its path in ``ctx.out``, and either the leaf's check
+#: (value node, key name, ctx) -> value, or the nested container to walk.
+_Route = tuple[Path, Callable[[YNode, str, Ctx], object] | None, Container | None]
+
+
 class MapSpec(Container):
     """A closed mapping: known keys only (with a "did you mean"), required keys present.
 
@@ -264,9 +269,13 @@ class MapSpec(Container):
         # and isinstance() against an ABC costs more than the dict lookup.
         self.leaves = {f.name: f.spec for f in fields if isinstance(f.spec, Spec)}
         self.nested = {f.name: f.spec for f in fields if isinstance(f.spec, Container)}
-        # path -> field name -> path + (name,): the key tuples of ``ctx.out``, made
-        # once per place in the schema and shared by every service (see walk()).
-        self._keys: dict[Path, dict[str, Path]] = {}
+        # path -> field name -> (path + (name,), the leaf's bound check or None, the
+        # nested container or None): one lookup per pair in walk(), with the key
+        # tuples of ``ctx.out`` made once per place in the schema and shared by
+        # every service.
+        self._table: dict[Path, dict[str, _Route]] = {}
+        # Whether walk() must note which keys are present (required or exclusive keys).
+        self._track = bool(self.required) or len(self.exclusive) > 1
 
     def items(self, node: YNode, label: str | Path,
               ctx: Ctx) -> list[tuple[Field, YScalar, YNode]]:
@@ -306,31 +315,42 @@ class MapSpec(Container):
 
         The same checks as :meth:`items` in one pass over the pairs: this runs
         for each of the 18,000 mappings of a 10,000-service profile (P3/P4).
-        The key tuples come from :attr:`_keys`, not built per leaf.
+        Each key costs one lookup in :attr:`_table` (its path tuple, made
+        once, and its bound check or nested container).
         """
         if type(node) is not YMap:
             self.items(node, (*ctx.where, *path), ctx)  # reports what the node is instead
             return
-        keys = self._keys.get(path)
-        if keys is None:
-            keys = self._keys[path] = {name: (*path, name) for name in self.fields}
-        out, file, leaves, make = ctx.out, ctx.file, self.leaves, _make
-        present = []
+        table = self._table.get(path)
+        if table is None:
+            table = self._table[path] = self._routes(path)
+        out, file, make = ctx.out, ctx.file, _make
+        present: list[str] = []
+        track = self._track
         for key, value in node.items:
             name = key.value
-            if type(name) is not str or (sub := keys.get(name)) is None:
+            if type(name) is not str or (route := table.get(name)) is None:
                 self.unknown(key, ctx)
                 continue
-            present.append(name)
-            leaf = leaves.get(name)
-            if leaf is None:
-                self.nested[name].walk(value, sub, ctx)
+            if track:
+                present.append(name)
+            sub, check, nested = route
+            if check is None:
+                nested.walk(value, sub, ctx)  # type: ignore[union-attr]
             else:
-                out[sub] = (leaf.check(value, name, ctx),
-                            make(Position, (file, value.line, value.col)))
-        if self.required or len(self.exclusive_set.intersection(present)) > 1:
+                out[sub] = (check(value, name, ctx), make(Position, (file, value.line, value.col)))
+        if track and (self.required or len(self.exclusive_set.intersection(present)) > 1):
             # only when there is a problem to find
             self._presence(node, set(present), (*ctx.where, *path), ctx)
+
+    def _routes(self, path: Path) -> dict[str, _Route]:
+        """What walk() does with each key of this mapping at ``path`` (see ``_table``)."""
+        routes: dict[str, _Route] = {}
+        for name in self.fields:
+            leaf = self.leaves.get(name)
+            routes[name] = ((*path, name), None if leaf is None else leaf.check,
+                            self.nested.get(name))
+        return routes
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
         """A nested leaf mapping (``{from_request: .., capacity: ..}``) as a dict, or None."""
