@@ -14,8 +14,6 @@ Reloads and live adjustments run only on the live root (exit 6 if they fail).
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import PurePosixPath
@@ -181,6 +179,8 @@ def parse_manifest(host: Host, data: bytes | None) -> Manifest:
     """The manifest from its file's bytes (None: no file, nothing owned); exit 4 if corrupt."""
     if data is None:
         return Manifest()
+    import json  # noqa: PLC0415 - not on an unchanged re-apply's path (P6 start-up)
+
     try:
         return Manifest.from_data(json.loads(data.decode("utf-8", "replace")))
     except (ValueError, KeyError, TypeError) as err:
@@ -275,11 +275,15 @@ def _record_write(host: Host, the_plan: Plan) -> Write:
     }
     path = record_path(the_plan.manifest.generation)
     state = host.read_state(path)
+    import json  # noqa: PLC0415 - only when something is written (P6 start-up)
+
     data = json.dumps(record, sort_keys=True).encode()  # no indent: json's C encoder
     return Write(path, data, 0o600, state.content, state.mode)
 
 
 def _encode(old: bytes | None, mode: int | None) -> dict[str, object]:
+    import base64  # noqa: PLC0415 - only when something is written (P6 start-up)
+
     return {"before": None if old is None else base64.b64encode(old).decode(), "mode": mode}
 
 

@@ -9,7 +9,6 @@ prints one document with every file's action instead (docs: README "apply").
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -214,6 +213,8 @@ def _error_json(root: Path, err: OomcfgError) -> dict[str, object]:
 
 
 def _write_json(doc: dict[str, object], out: TextIO) -> None:
+    import json  # noqa: PLC0415 - only for --format json (start-up)
+
     out.write(json.dumps(doc, indent=2) + "\n")
 
 

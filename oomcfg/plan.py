@@ -13,7 +13,6 @@ manifest file's bytes without parsing it; it answers None for anything else.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -152,6 +151,8 @@ def _row_pieces(files: Mapping[str, ManifestEntry]) -> Iterator[bytes]:
         entries = list(map(files.__getitem__, some))
         text = _formatted_rows(some, entries)
         if text is None:
+            import json  # noqa: PLC0415 - rows with unusual characters only (start-up)
+
             rows = (json.dumps([path, *entry]) for path, entry in zip(some, entries, strict=True))
             text = ",\n".join(rows).encode()  # ASCII: json.dumps escapes the rest
         yield b",\n" + text if first else text

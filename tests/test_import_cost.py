@@ -166,6 +166,18 @@ def test_an_apply_to_a_root_loads_no_shlex(tmp_path: Path) -> None:
     assert "shlex" not in modules
 
 
+def test_an_unchanged_re_apply_loads_neither_json_nor_base64(tmp_path: Path) -> None:
+    """Both serve only the records of a write and --format json (P6 start-up)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    first, _, written = run("apply", "web-frontend", "--root", str(root))
+    again, _, unchanged = run("apply", "web-frontend", "--root", str(root))
+    assert (first, again) == (0, 0)
+    assert {"json", "base64"} <= written  # the first apply wrote its records
+    assert {"json", "base64"} & unchanged == set()
+    assert "oomcfg.plan" in unchanged
+
+
 def test_the_ascii_control_class_is_the_full_class_cut_to_ascii() -> None:
     from oomcfg import yamlbytes
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-import oomcfg.plan
 from oomcfg.model import MARKER, RenderedFile
 from oomcfg.plan import FileState, Manifest, ManifestEntry, plan, plan_unchanged, sha256
 
@@ -321,7 +320,7 @@ def test_plain_manifest_rows_are_formatted_without_json_dumps(
     def refuse(*_args: object, **_kwargs: object) -> str:
         raise AssertionError("json.dumps called for a plain row")
 
-    monkeypatch.setattr(oomcfg.plan.json, "dumps", refuse)
+    monkeypatch.setattr(json, "dumps", refuse)  # plan imports json only where it needs it
     assert owned(dropin(), sysctl(), generation=7).to_json() == expected
 
 
