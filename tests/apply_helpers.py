@@ -9,6 +9,19 @@ from pathlib import Path
 from oomcfg.host import FileOps
 from oomcfg.model import MARKER, RenderedFile
 
+
+def plant(path: Path, what: str) -> None:
+    """Put a directory, a FIFO or a symlink to ``what`` where ``path`` is (or would be)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    if what == "dir":
+        path.mkdir()
+    elif what == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(what)
+
+
 UNIT_DIR = "etc/systemd/system"
 SYSCTL = "etc/sysctl.d/90-oomcfg.conf"
 MANIFEST = "var/lib/oomcfg/manifest.json"

@@ -14,14 +14,13 @@ behind) is undone like a failed system call.
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from apply_helpers import dropin, sysctl
+from apply_helpers import dropin, plant, sysctl
 from apply_helpers import snapshot as helper_snapshot
 
 from oomcfg.apply import ApplyOptions, run_apply
@@ -46,15 +45,6 @@ def oomcfg(*args: str, timeout: float = 3) -> subprocess.CompletedProcess[str]:
         pytest.fail(f"oomcfg {' '.join(args)} hung (> {timeout} s)")
 
 
-def plant(path: Path, what: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    if what == "dir":
-        path.mkdir()
-    elif what == "fifo":
-        os.mkfifo(path)
-    else:
-        path.symlink_to(what)
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:

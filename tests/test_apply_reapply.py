@@ -11,12 +11,11 @@ planner is run on the same root with the shortcut disabled, as the reference.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from apply_helpers import MANIFEST, CountingOps, dropin, identities, snapshot, sysctl
+from apply_helpers import MANIFEST, CountingOps, dropin, identities, plant, snapshot, sysctl
 
 import oomcfg.apply
 from oomcfg.apply import ApplyOptions, plan_on, run_apply
@@ -135,14 +134,6 @@ def test_a_mode_change_alone_is_an_update(tmp_path: Path, monkeypatch: pytest.Mo
     assert (root / DB.path).stat().st_mode & 0o7777 == 0o644
 
 
-def plant(path: Path, what: str) -> None:
-    path.unlink()
-    if what == "dir":
-        path.mkdir()
-    elif what == "fifo":
-        os.mkfifo(path)
-    else:
-        path.symlink_to(what)
 
 
 @pytest.mark.parametrize(

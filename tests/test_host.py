@@ -387,8 +387,8 @@ def test_a_directory_whose_mode_cannot_be_set_is_not_left_behind(
 def test_read_states_through_a_root_that_is_missing_or_a_link_answers_as_read_state(
     tmp_path: Path,
 ) -> None:
-    # The batch read opens paths relative to a descriptor of the root; a root
-    # reached through a symlink, or one that does not exist, reads as before.
+    # The batch read builds each path from the root's prefix itself; a root
+    # reached through a symlink, or one that does not exist, reads as read_state does.
     real = tmp_path / "real"
     write(real / "etc/sysctl.d/90-oomcfg.conf", "s")
     (real / "etc/sysctl.d/90-oomcfg.conf").chmod(0o640)
