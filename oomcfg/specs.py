@@ -265,10 +265,6 @@ class MapSpec(Container):
         self.required = tuple(f.name for f in fields if f.required)
         self.exclusive = tuple(exclusive)
         self.exclusive_set = frozenset(exclusive)
-        # Split once here: walk() runs per mapping of a 10,000-service profile,
-        # and isinstance() against an ABC costs more than the dict lookup.
-        self.leaves = {f.name: f.spec for f in fields if isinstance(f.spec, Spec)}
-        self.nested = {f.name: f.spec for f in fields if isinstance(f.spec, Container)}
         # path -> field name -> (path + (name,), the leaf's bound check or None, the
         # nested container or None): one lookup per pair in walk(), with the key
         # tuples of ``ctx.out`` made once per place in the schema and shared by
@@ -346,10 +342,12 @@ class MapSpec(Container):
     def _routes(self, path: Path) -> dict[str, _Route]:
         """What walk() does with each key of this mapping at ``path`` (see ``_table``)."""
         routes: dict[str, _Route] = {}
-        for name in self.fields:
-            leaf = self.leaves.get(name)
-            routes[name] = ((*path, name), None if leaf is None else leaf.check,
-                            self.nested.get(name))
+        for name, field in self.fields.items():
+            spec = field.spec
+            if isinstance(spec, Spec):
+                routes[name] = ((*path, name), spec.check, None)
+            else:
+                routes[name] = ((*path, name), None, spec)
         return routes
 
     def values(self, node: YNode, label: str, ctx: Ctx) -> dict[str, object] | None:
