@@ -299,16 +299,17 @@ def _written_as_is(utype: str, version: int | None) -> frozenset[str]:
 
 
 def dropin_entries(
-    profile: Profile, svc: Service, options: RenderOptions
+    profile: Profile, svc: Service, options: RenderOptions, utype: str
 ) -> tuple[tuple[str, str], ...]:
     """The ``(key, value)`` lines of ``svc``'s drop-in, valid for its type and version.
+
+    ``utype`` is ``unit_type(svc.unit)``, which the caller has already worked out.
 
     They depend only on the unit type and the settings, which a fleet repeats
     (every ``tier: standard`` service with ``{high: 192M, max: 256M}``), so a
     set of lines that needed no adjustment is remembered in ``options``. One
     that did is worked out again for each service, for its own notes.
     """
-    utype = unit_type(svc.unit)
     key = (utype, svc.oom_score_adj, svc.oom_policy, svc.memory, svc.managed_oom)
     known = options.entries.get(key)
     if known is not None:
@@ -369,11 +370,12 @@ def render_dropin(
     problem = scope_error(svc.unit, svc.scope)
     if problem is not None:  # the loader refuses these; reaching here is a bug
         raise RenderInvariantError(f"service {svc.name!r}: {problem}")
-    section = SECTION_BY_TYPE.get(unit_type(svc.unit))
+    utype = unit_type(svc.unit)
+    section = SECTION_BY_TYPE.get(utype)
     if section is None or (options.systemd_version is not None
                            and not _scope_supported(profile, svc, options)):
         return None
-    entries = dropin_entries(profile, svc, options)
+    entries = dropin_entries(profile, svc, options, utype)
     if not entries:
         return None
     path = f"{UNIT_DIR}/{svc.unit}.d/{DROPIN_NAME}"  # dropin_dir(), without the call
